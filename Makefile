@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# headed-browser tests need a display: run the suite on a virtual one where Xvfb is installed
+XVFB := $(shell command -v xvfb-run >/dev/null 2>&1 && echo xvfb-run -a)
 
 .PHONY: setup system demo test lint portal bench soak clean
 
@@ -20,7 +22,7 @@ demo: setup
 	$(BIN)/ippbot demo
 
 test: setup
-	$(BIN)/python -m pytest --tracing retain-on-failure --output test-results
+	$(XVFB) $(BIN)/python -m pytest --tracing retain-on-failure --output test-results
 
 lint: setup
 	$(BIN)/ruff check .

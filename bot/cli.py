@@ -1,0 +1,225 @@
+"""CLI: the `ippbot` command, which turns options into `Settings` and calls the work.
+
+Each command builds `Settings` once, with its own options on top (`--headed` sets
+`headless=False`, ...), sets up logging, and passes the settings down. An `IppbotError`
+that ends a command prints one line on stderr, without a traceback, and exits with the
+contract's code (`bot.errors.exit_code_for`): 2 bad input, 3 wrong environment.
+
+The mock portal is its own program: `portal serve` and (for now) `demo` replace this
+process with ``python -m fixtures.portal``, so `bot/` never imports `fixtures/`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, NoReturn
+
+import typer
+
+from bot import logs
+from bot.errors import EXIT_USAGE, IppbotError, exit_code_for
+from bot.settings import Settings, TraceMode, load_settings
+
+ISSUE_ACCOUNT_AND_RUN = 3
+ISSUE_LEDGER = 4
+
+
+def _typer(help_text: str) -> typer.Typer:
+    return typer.Typer(
+        help=help_text,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,  # locals may hold the password
+    )
+
+
+app = _typer(
+    "File IPRs and takedown complaints on Alibaba's IP Protection portal with a real browser."
+)
+portal_app = _typer("The mock portal, for the demo, tests and QA.")
+account_app = _typer("The portal account: register it, log in.")
+selectors_app = _typer("The selector files in selectors/.")
+app.add_typer(portal_app, name="portal")
+app.add_typer(account_app, name="account")
+app.add_typer(selectors_app, name="selectors")
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Build the command's `Settings` (options on top of environment) and start logging."""
+    settings = load_settings(**overrides)
+    logs.configure(settings)
+    return settings
+
+
+def _not_built(command: str, issue: int) -> NoReturn:
+    typer.echo(f"ippbot {command}: not built yet (see issue {issue})", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _exec_portal(args: list[str]) -> NoReturn:
+    """Replace this process with the mock portal, so it runs as its own program."""
+    argv = [sys.executable, "-m", "fixtures.portal", *args]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter, arguments from options
+
+
+def _flags(pairs: Mapping[str, object]) -> list[str]:
+    """`--name value` for every option that was given."""
+    args: list[str] = []
+    for flag, value in pairs.items():
+        if value is not None:
+            args += [flag, str(value)]
+    return args
+
+
+@app.command()
+def demo() -> None:
+    """Run the sample batch on the mock portal, start to end (for now: serve the portal)."""
+    _exec_portal(["--port", "0"])
+
+
+@portal_app.command(
+    "serve", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def portal_serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port; 0 picks a free one.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the portal keeps its state.")] = None,
+    layout: Annotated[
+        Literal["v1", "v2"] | None, typer.Option(help="Page layout to serve.")
+    ] = None,
+    faults: Annotated[
+        str | None,
+        typer.Option(help="Faults, e.g. commit_then_fail=0.3,error_rate=0.1,seed=7."),
+    ] = None,
+    captcha: Annotated[
+        Literal["off", "slider"] | None, typer.Option(help="Slider check on registration.")
+    ] = None,
+) -> None:
+    """Serve the mock portal; prints `portal listening on http://H:P` once it accepts.
+
+    Options not listed here go to the portal as given (`python -m fixtures.portal --help`).
+    """
+    given = {
+        "--host": host,
+        "--port": port,
+        "--data-dir": data_dir,
+        "--layout": layout,
+        "--faults": faults,
+        "--captcha": captcha,
+    }
+    _exec_portal(_flags(given) + ctx.args)
+
+
+@account_app.command("register")
+def account_register() -> None:
+    """Register the configured account on the portal (verification code from the mailbox)."""
+    _settings()
+    _not_built("account register", ISSUE_ACCOUNT_AND_RUN)
+
+
+@account_app.command("login")
+def account_login() -> None:
+    """Log in with the configured account and store the session in the data dir."""
+    _settings()
+    _not_built("account login", ISSUE_ACCOUNT_AND_RUN)
+
+
+@app.command()
+def enqueue(
+    files: Annotated[list[Path], typer.Argument(help="Batch files, YAML or CSV.")],
+) -> None:
+    """Validate batch files and add their entries to the ledger in one transaction."""
+    _settings()
+    _not_built("enqueue", ISSUE_LEDGER)
+
+
+@app.command()
+def run(
+    headed: Annotated[
+        bool, typer.Option("--headed", help="Show the browser (full Chromium).")
+    ] = False,
+    slow_mo: Annotated[
+        int | None, typer.Option(help="Slow every browser action by this many ms.")
+    ] = None,
+    trace: Annotated[
+        TraceMode | None, typer.Option(help="Playwright traces: off, on, retain-on-failure.")
+    ] = None,
+    har: Annotated[bool, typer.Option("--har", help="Record a HAR file per entry.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Stop after this many entries.")] = None,
+    pause_on_failure: Annotated[
+        bool,
+        typer.Option("--pause-on-failure", help="On a failure, pause for a human to look."),
+    ] = False,
+) -> None:
+    """Work the queue one entry at a time, writing the run's artifacts and report."""
+    _settings(
+        headless=False if headed else None,
+        slow_mo_ms=slow_mo,
+        trace=trace,
+        har=True if har else None,
+        pause_on_failure=True if pause_on_failure else None,
+    )
+    _not_built("run", ISSUE_ACCOUNT_AND_RUN)
+
+
+@app.command()
+def status(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON array of entries on stdout.")
+    ] = False,
+) -> None:
+    """Every entry with its state, attempts, portal reference and last error."""
+    _settings()
+    _not_built("status", ISSUE_LEDGER)
+
+
+@app.command()
+def sync() -> None:
+    """Read IPR review results and complaint statuses back from the portal into the ledger."""
+    _settings()
+    _not_built("sync", ISSUE_LEDGER)
+
+
+@app.command()
+def report(
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="The run's id; the latest run if omitted.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the report here instead of the run's folder.")
+    ] = None,
+) -> None:
+    """Write the HTML and JSON report of a run."""
+    _settings()
+    _not_built("report", ISSUE_LEDGER)
+
+
+@app.command()
+def replay(
+    path: Annotated[Path, typer.Argument(help="A recorded run's folder.")],
+) -> None:
+    """QA replay of a recorded run."""
+    _settings()
+    _not_built("replay", ISSUE_LEDGER)
+
+
+@selectors_app.command("check")
+def selectors_check() -> None:
+    """Check every selector against the live portal; list those matching none or several."""
+    _settings()
+    _not_built("selectors check", ISSUE_ACCOUNT_AND_RUN)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point (`ippbot`): runs `app`, and ends an `IppbotError` with its exit code."""
+    try:
+        app(args=argv, prog_name="ippbot")
+    except IppbotError as exc:
+        typer.echo(f"ippbot: {exc}", err=True)
+        sys.exit(exit_code_for(exc))

@@ -1,0 +1,282 @@
+"""Errors: ippbot's one exception tree, and how each branch maps to retries and exit codes.
+
+Every error ippbot raises on purpose is an `IppbotError`::
+
+    IppbotError                      exit 1 unless a branch says otherwise
+     +-- ConfigError                 exit 3: settings or selector files are wrong
+     +-- EnvironmentProblem          exit 3: no browser, portal unreachable, data dir not writable
+     +-- InputError                  exit 2: a batch file or entry is wrong; nothing was changed
+     `-- PortalError                 something went wrong on the portal, for one entry
+          +-- TransientPortalError   may succeed if tried again (`is_transient`)
+          |    +-- PortalTimeout
+          |    +-- PortalServerError
+          |    +-- RateLimited
+          |    +-- SessionExpired
+          |    `-- SubmitOutcomeUnknown   reconcile first; never retried blindly
+          `-- PermanentPortalError   trying again gives the same answer
+               +-- PortalRejected
+               +-- PortalChanged
+               `-- NeedsHuman
+
+`PortalError`s carry the entry, step and URL they happened at. Playwright's own errors are
+turned into them at the flow boundary by `from_playwright`, so nothing above the flows has
+to know Playwright's exception types.
+"""
+
+# The class names are the team's contract (../shared) and read as outcomes, not "...Error".
+# ruff: noqa: N818
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_ENVIRONMENT = 3
+
+_CONNECTION_MARKERS = (
+    "net::err_",
+    "econnrefused",
+    "econnreset",
+    "connection refused",
+    "connection reset",
+    "connection closed",
+    "socket hang up",
+)
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    return BaseException.__new__(cls, *args)
+
+
+class IppbotError(Exception):
+    """Base of every error ippbot raises on purpose; catch it to report one readable line."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only fields would be lost by the default reduce, which calls cls(*args).
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+class ConfigError(IppbotError):
+    """Raised by `Settings` loading and the selectors loader when configuration is wrong.
+
+    The operator fixes the setting (environment, `.env`) or the selector file; exit code 3.
+    """
+
+
+class EnvironmentProblem(IppbotError):
+    """Raised at start-up when the machine cannot run ippbot: no browser, portal unreachable,
+    data dir not writable. `fix` is one line telling the operator what to do; exit code 3.
+    """
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.message}; to fix: {self.fix}" if self.fix else self.message
+
+
+class InputError(IppbotError):
+    """Raised by batch validation: a file, entry or field is wrong. Nothing was changed;
+    the operator corrects the batch and enqueues it again. Exit code 2.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        entry: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.file = file
+        self.entry = entry
+        self.field = field
+
+    def __str__(self) -> str:
+        where = [self.file or ""]
+        where += [f"entry {self.entry!r}"] if self.entry else []
+        where += [f"field {self.field!r}"] if self.field else []
+        prefix = ", ".join(w for w in where if w)
+        return f"{prefix}: {self.reason}" if prefix else self.reason
+
+
+class PortalError(IppbotError):
+    """Raised by flows and page objects when the portal did not do what an entry needed.
+
+    Carries `entry` (its key), `step` (the flow step) and `url`. A bare `PortalError` is one
+    we cannot classify: the entry fails and a human reads the log.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        entry: str | None = None,
+        step: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.entry = entry
+        self.step = step
+        self.url = url
+
+    def __str__(self) -> str:
+        context = (("entry", self.entry), ("step", self.step), ("url", self.url))
+        where = ", ".join(f"{name}={value}" for name, value in context if value)
+        return f"{self.message} ({where})" if where else self.message
+
+    def with_context(
+        self, *, entry: str | None = None, step: str | None = None, url: str | None = None
+    ) -> Self:
+        """Fill in the context fields that are still empty (the flow boundary knows them)."""
+        self.entry = self.entry or entry
+        self.step = self.step or step
+        self.url = self.url or url
+        return self
+
+
+class TransientPortalError(PortalError):
+    """The portal may do it if asked again. The retry policy retries these (but see
+    `SubmitOutcomeUnknown`); the ledger schedules the entry again once retries run out.
+    """
+
+
+class PortalTimeout(TransientPortalError):
+    """Raised when a navigation or an element took longer than `timeout_ms`. Retry."""
+
+
+class PortalServerError(TransientPortalError):
+    """Raised on a 5xx answer or a dropped connection (`status` is None then). Retry."""
+
+    def __init__(self, message: str, *, status: int | None = None, **context: str | None) -> None:
+        super().__init__(message, **context)
+        self.status = status
+
+
+class RateLimited(TransientPortalError):
+    """Raised on a 429 answer. Retry, waiting at least `retry_after_s` when the portal said."""
+
+    def __init__(
+        self,
+        message: str = "rate limited",
+        *,
+        retry_after_s: float | None = None,
+        **context: str | None,
+    ) -> None:
+        super().__init__(message, **context)
+        self.retry_after_s = retry_after_s
+
+
+class SessionExpired(TransientPortalError):
+    """Raised when the portal sends us back to log-in. Log in again, then retry the step."""
+
+
+class SubmitOutcomeUnknown(TransientPortalError):
+    """Raised when the final submit was clicked but no confirmation came back.
+
+    The portal may or may not have stored the submission. The caller must reconcile (look
+    the record up on the portal) before anything else; the retry policy never retries it.
+    """
+
+
+class PermanentPortalError(PortalError):
+    """The portal will give the same answer however often we ask. Never retried; the entry
+    fails and waits for a human.
+    """
+
+
+class PortalRejected(PermanentPortalError):
+    """Raised when the portal refused a submission; `field_errors` maps field to message.
+    The operator corrects the entry.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        field_errors: dict[str, str] | None = None,
+        **context: str | None,
+    ) -> None:
+        super().__init__(reason, **context)
+        self.reason = reason
+        self.field_errors = dict(field_errors or {})
+
+
+class PortalChanged(PermanentPortalError):
+    """Raised by the selectors loader when a selector matches no element or several: the
+    portal's pages differ from `selectors/`. A developer updates the selector file.
+    """
+
+    def __init__(self, selector_file: str, key: str, detail: str, **context: str | None) -> None:
+        super().__init__(f"{selector_file}: {key}: {detail}", **context)
+        self.selector_file = selector_file
+        self.key = key
+        self.detail = detail
+
+
+class NeedsHuman(PermanentPortalError):
+    """Raised when only a person can go on (a captcha, a question the bot cannot answer).
+    The entry waits; a headed run with `--pause-on-failure` lets the operator step in.
+    """
+
+    def __init__(self, reason: str, **context: str | None) -> None:
+        super().__init__(reason, **context)
+        self.reason = reason
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for errors that may go away if the same step is tried again."""
+    return isinstance(exc, TransientPortalError)
+
+
+def from_playwright(
+    exc: BaseException, *, entry: str | None, step: str | None, url: str | None
+) -> PortalError:
+    """Turn a Playwright (or any) exception into a `PortalError` with the entry's context.
+
+    Use at the flow boundary: ``raise from_playwright(e, entry=..., step=..., url=...)``;
+    the original becomes the new error's ``__cause__``. A `PortalError` comes back as it
+    is, with its missing context filled in.
+    """
+    if isinstance(exc, PortalError):
+        return exc.with_context(entry=entry, step=step, url=url)
+    message = _first_part(exc)
+    converted: PortalError
+    if isinstance(exc, PlaywrightTimeoutError):
+        converted = PortalTimeout(message, entry=entry, step=step, url=url)
+    elif isinstance(exc, PlaywrightError) and _is_connection_error(message):
+        converted = PortalServerError(message, status=None, entry=entry, step=step, url=url)
+    else:
+        converted = PortalError(message, entry=entry, step=step, url=url)
+    converted.__cause__ = exc
+    return converted
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The process exit code for an error that ends a command (see CONTRACT.md)."""
+    if isinstance(exc, InputError):
+        return EXIT_USAGE
+    if isinstance(exc, ConfigError | EnvironmentProblem):
+        return EXIT_ENVIRONMENT
+    return EXIT_FAILED
+
+
+def _first_part(exc: BaseException) -> str:
+    """Playwright messages end with a long call log; keep what comes before it."""
+    text = str(exc).split("Call log:", 1)[0].strip()
+    return text or type(exc).__name__
+
+
+def _is_connection_error(message: str) -> bool:
+    lowered = message.lower()
+    return any(marker in lowered for marker in _CONNECTION_MARKERS)

@@ -1,0 +1,163 @@
+"""The domain's pure models: the IPRs and complaints to file, and what the portal says back.
+
+These import nothing from Playwright, so batches, the ledger and the flows' inputs are
+tested without a browser. Field names follow the batch format in ../shared/CONTRACT.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IprType = Literal["trademark", "copyright", "patent", "other"]
+Platform = Literal["taobao", "tmall", "tmall_hk", "1688", "alibaba", "aliexpress"]
+ComplaintType = Literal["product_listing", "store_front"]
+PatentType = Literal["invention", "utility_model", "design"]
+MarkKind = Literal["word", "figurative", "combination"]
+WorkType = Literal["software", "literary", "art", "photo", "music", "film", "other"]
+
+CHINA_ONLY: frozenset[str] = frozenset({"taobao", "tmall", "1688"})
+MAX_LISTINGS = 300
+REASONS_BY_TYPE: dict[str, frozenset[str]] = {
+    "trademark": frozenset({"counterfeit", "trademark_misuse", "model_not_exist", "other"}),
+    "copyright": frozenset({"image_copy", "content_copy", "software_piracy", "other"}),
+    "patent": frozenset({"patent_infringement", "design_copy", "other"}),
+    "other": frozenset({"other"}),
+}
+PLACES = frozenset({"EU", "WIPO"})  # plus any ISO 3166 alpha-2 code
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Ipr(_Model):
+    """One intellectual-property right to submit: the common fields and each type's own."""
+
+    type: IprType
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    registration_number: str = ""
+    registration_place: str
+    rights_holder: Annotated[str, Field(min_length=1)]
+    expiration_date: date | None = None
+    documents: tuple[Path, ...] = ()
+    classes: tuple[Annotated[int, Field(ge=1, le=45)], ...] = ()
+    mark_kind: MarkKind = "word"
+    brand_info: str = ""
+    patent_type: PatentType | None = None
+    registered: bool = True
+    work_type: WorkType | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    content: str = ""
+    additional_info: str = ""
+    power_of_attorney: Path | None = None
+    key: str | None = None
+
+    @field_validator("registration_place")
+    @classmethod
+    def _place(cls, value: str) -> str:
+        code = value.upper()
+        if code not in PLACES and not (len(code) == 2 and code.isalpha()):
+            raise ValueError("must be an ISO 3166 alpha-2 code, EU or WIPO")
+        return code
+
+    @model_validator(mode="after")
+    def _type_fields(self) -> Ipr:
+        needs = {
+            "trademark": ("classes", "expiration_date"),
+            "patent": ("patent_type", "expiration_date"),
+            "copyright": ("work_type",),
+            "other": ("valid_from", "valid_to", "content"),
+        }[self.type]
+        missing = [name for name in needs if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"a {self.type} needs {', '.join(missing)}")
+        if self.registered and not self.registration_number:
+            raise ValueError("registration_number is required")
+        if not self.documents:
+            raise ValueError("documents: at least one file (the certificate) is required")
+        return self
+
+    @property
+    def identity(self) -> str:
+        """What makes two IPR entries the same right: type, place and registration number."""
+        return f"ipr:{self.type}:{self.registration_place}:{self.registration_number or self.name}"
+
+
+class Complaint(_Model):
+    """One complaint: listings of one marketplace against one approved IPR."""
+
+    platform: Platform
+    ipr: Annotated[str, Field(min_length=1, description="the IPR's registration number")]
+    type: ComplaintType = "product_listing"
+    reason: str
+    listings: tuple[str, ...]
+    evidence: tuple[Path, ...] = ()
+    note: str = ""
+    key: str | None = None
+
+    @field_validator("listings")
+    @classmethod
+    def _listings(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        if not urls:
+            raise ValueError("at least one listing URL is required")
+        return tuple(u.strip() for u in urls)
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, files: tuple[Path, ...]) -> tuple[Path, ...]:
+        if len(files) > 4:
+            raise ValueError("at most 4 evidence files")
+        return files
+
+    def chunks(self, size: int = MAX_LISTINGS) -> list[Complaint]:
+        """This complaint split so that none has more listings than the portal takes."""
+        parts = [self.listings[i : i + size] for i in range(0, len(self.listings), size)]
+        return [self.model_copy(update={"listings": part}) for part in parts]
+
+
+class Refusal(_Model):
+    """A listing URL the portal refused at its per-URL check, with its reason."""
+
+    url: str
+    reason: str
+
+
+class Filed(_Model):
+    """What a submission ended with: the portal's reference, and whether it was already there."""
+
+    reference: str
+    existing: bool = False
+    refused: tuple[Refusal, ...] = ()
+
+
+class IprStatus(_Model):
+    """One row of IPR management."""
+
+    reference: str
+    registration_number: str
+    status: str
+    reason: str = ""
+
+
+class ListingStatus(_Model):
+    """One listing of a complaint and what became of it."""
+
+    url: str
+    status: str
+    note: str = ""
+    listing_id: str = ""
+
+
+class ComplaintStatus(_Model):
+    """One complaint of the history, with its listings when read."""
+
+    reference: str
+    ipr_reference: str
+    status: str
+    reason: str = ""
+    listings: tuple[ListingStatus, ...] = ()

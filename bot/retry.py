@@ -1,0 +1,100 @@
+"""Retry: ippbot's one retry policy, built from settings, for steps that are safe to repeat.
+
+It retries navigation, log-in and reads: steps that change nothing on the portal, or change
+it in a way that can be repeated. It never retries the final submit click: a submit that
+may have gone through raises `SubmitOutcomeUnknown`, which must be reconciled first, and
+the policy lets it through untouched. Only `is_transient` errors are retried; permanent
+ones (`PortalRejected`, `PortalChanged`, `NeedsHuman`) fail at once.
+
+The delay is exponential back-off with full jitter, floored at `retry_base_s` and capped
+at `retry_max_s` (`backoff_delay`, a pure function). A `RateLimited` error's Retry-After
+is a minimum. The same schedule spaces the ledger's later attempts (`next_attempt_delay`).
+
+Usage::
+
+    for attempt in build_retrying(settings):
+        with attempt:
+            page.goto(url)
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import structlog
+import tenacity
+from structlog.typing import FilteringBoundLogger
+
+from bot.errors import RateLimited, SubmitOutcomeUnknown, is_transient
+from bot.settings import Settings
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Seconds to wait after failed attempt number `attempt` (1-based).
+
+    Uniform between `base` and ``min(cap, base * 2**attempt)``: the ceiling doubles with
+    each attempt, and the jitter keeps several bots from retrying in step.
+    """
+    ceiling = min(cap, base * 2.0 ** max(attempt, 1))
+    return rng.uniform(min(base, ceiling), ceiling)
+
+
+def next_attempt_delay(attempts: int, settings: Settings, rng: random.Random) -> float:
+    """Seconds until the ledger should try an entry again after `attempts` failed tries."""
+    return backoff_delay(attempts, settings.retry_base_s, settings.retry_max_s, rng)
+
+
+def should_retry(exc: BaseException) -> bool:
+    """True for errors the policy retries: transient ones, except an unknown submit."""
+    return is_transient(exc) and not isinstance(exc, SubmitOutcomeUnknown)
+
+
+def build_retrying(
+    settings: Settings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    log: FilteringBoundLogger | None = None,
+    rng: random.Random | None = None,
+) -> tenacity.Retrying:
+    """The retry policy: `settings.retry_attempts` tries in all, then the last error is raised.
+
+    `sleep` and `rng` are injectable so tests run without waiting and repeatably.
+    """
+    return tenacity.Retrying(
+        sleep=sleep,
+        stop=tenacity.stop_after_attempt(settings.retry_attempts),
+        wait=_Wait(settings.retry_base_s, settings.retry_max_s, rng or random.Random()),
+        retry=tenacity.retry_if_exception(should_retry),
+        before_sleep=_log_sleep(log or structlog.get_logger("ippbot.retry")),
+        reraise=True,
+    )
+
+
+class _Wait:
+    """tenacity wait strategy: `backoff_delay`, but never less than a Retry-After."""
+
+    def __init__(self, base: float, cap: float, rng: random.Random) -> None:
+        self._base, self._cap, self._rng = base, cap, rng
+
+    def __call__(self, state: tenacity.RetryCallState) -> float:
+        delay = backoff_delay(state.attempt_number, self._base, self._cap, self._rng)
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+            return max(delay, exc.retry_after_s)
+        return delay
+
+
+def _log_sleep(log: FilteringBoundLogger) -> Callable[[tenacity.RetryCallState], None]:
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning(
+            "retry.sleep",
+            attempt=state.attempt_number,
+            wait_s=round(state.upcoming_sleep, 3),
+            error=type(exc).__name__ if exc else None,
+            reason=str(exc) if exc else None,
+        )
+
+    return before_sleep

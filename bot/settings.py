@@ -1,0 +1,142 @@
+"""Settings: ippbot's whole configuration, read from `IPPBOT_*` variables, `.env` and defaults.
+
+The CLI builds one `Settings` with `load_settings()` and hands it down; no module keeps a
+settings object of its own. The defaults suit the mock portal (`ippbot portal serve`), so
+`make demo` runs with no configuration at all; a real account sets at least `IPPBOT_EMAIL`
+and `IPPBOT_PASSWORD`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_IDENTITY_DOCUMENT = REPO_ROOT / "fixtures" / "documents" / "identity.pdf"
+DEFAULT_SELECTORS_DIR = REPO_ROOT / "selectors"
+
+# The mock portal's demo account password: public on purpose, useless anywhere else.
+DEMO_PASSWORD = "Ippbot-Demo-2026"  # noqa: S105
+
+Location = Literal["mainland_china", "hong_kong", "taiwan", "others"]
+IdentityType = Literal["individual", "enterprise"]
+RegistrantCategory = Literal["right_holder", "authorized_agent"]
+TraceMode = Literal["off", "on", "retain-on-failure"]
+LogFormat = Literal["auto", "json", "console"]
+
+
+class Settings(BaseSettings):
+    """Everything ippbot can be told. Field `x` is read from `IPPBOT_X` or `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IPPBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # `IPPBOT_X=` means "use the default", not an empty path
+        extra="ignore",
+    )
+
+    # The portal and the account.
+    portal_url: str = "http://127.0.0.1:8765"
+    email: str = "brand@example.com"
+    password: SecretStr = SecretStr(DEMO_PASSWORD)
+    phone: str = "+86 138 0000 0000"
+    contact_email: str | None = None
+    location: Location = "others"
+    identity_type: IdentityType = "enterprise"
+    registrant_category: RegistrantCategory = "right_holder"
+    complainant_name: str = "Demo Brand Ltd"
+    identity_document: Path | None = None
+
+    # Where things live.
+    data_dir: Path = Path(".ippbot")
+    queue_url: str | None = None
+    selectors_dir: Path | None = None
+
+    # The browser.
+    browser_path: Path | None = None
+    headless: bool = True
+    slow_mo_ms: int = Field(default=0, ge=0)
+    timeout_ms: int = Field(default=15_000, gt=0)
+    trace: TraceMode = "retain-on-failure"
+    har: bool = False
+    pause_on_failure: bool = False
+
+    # Retries.
+    retry_attempts: int = Field(default=5, ge=1)
+    retry_base_s: float = Field(default=1.0, gt=0)
+    retry_max_s: float = Field(default=60.0, gt=0)
+
+    # Logs.
+    log_format: LogFormat = "auto"
+    log_level: str = "info"
+
+    @field_validator("portal_url")
+    @classmethod
+    def _portal_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_is_known(cls, value: str) -> str:
+        if value.upper() not in logging.getLevelNamesMapping():
+            raise ValueError("must be one of debug, info, warning, error, critical")
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _base_below_max(self) -> Settings:
+        if self.retry_base_s > self.retry_max_s:
+            raise ValueError("retry_base_s must not exceed retry_max_s")
+        return self
+
+    @property
+    def session_file(self) -> Path:
+        """The stored log-in session (Playwright storage state)."""
+        return self.data_dir / "session" / "state.json"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Where each run's artifacts go, one folder per run id."""
+        return self.data_dir / "runs"
+
+    def resolved_contact_email(self) -> str:
+        """The contact email, which defaults to the log-in email."""
+        return self.contact_email or self.email
+
+    def resolved_identity_document(self) -> Path:
+        """The identity document to upload; defaults to the sample in `fixtures/`."""
+        return self.identity_document or SAMPLE_IDENTITY_DOCUMENT
+
+    def resolved_selectors_dir(self) -> Path:
+        """The folder of selector files; defaults to the repository's `selectors/`."""
+        return self.selectors_dir or DEFAULT_SELECTORS_DIR
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build `Settings` from the environment and `.env`, with `overrides` (CLI options) on top.
+
+    Overrides that are None are ignored, so CLI options left unset keep the configured value.
+    Raises `ConfigError` naming each bad variable, without echoing its value.
+    """
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = error["loc"]
+        name = f"IPPBOT_{str(loc[0]).upper()}" if loc else "settings"
+        problems.append(f"{name}: {error['msg']}")
+    return "bad settings: " + "; ".join(problems)

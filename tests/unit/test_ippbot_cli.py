@@ -1,0 +1,194 @@
+"""The ippbot command line: the contract's commands, option overrides, and exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+import typer
+
+from bot import cli
+from bot.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+CONTRACT_COMMANDS = [
+    "demo",
+    "portal",
+    "account",
+    "enqueue",
+    "run",
+    "status",
+    "sync",
+    "report",
+    "replay",
+    "selectors",
+]
+
+
+class ExecvCalledError(Exception):
+    """Raised by the fake os.execv, as the real one never returns."""
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No IPPBOT_* variables, an empty working folder, and logging reset afterwards."""
+    for name in [n for n in os.environ if n.startswith("IPPBOT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    yield
+    structlog.reset_defaults()
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
+    """The Settings each command built, as handed to logging set-up."""
+    seen: list[Settings] = []
+    monkeypatch.setattr(cli.logs, "configure", seen.append)
+    return seen
+
+
+@pytest.fixture
+def execs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The argv of every os.execv the CLI attempts."""
+    calls: list[list[str]] = []
+
+    def fake_execv(path: str, argv: list[str]) -> None:
+        calls.append([path, *argv])
+        raise ExecvCalledError
+
+    monkeypatch.setattr(cli.os, "execv", fake_execv)
+    return calls
+
+
+def ippbot(*argv: str) -> int:
+    """Run the CLI as the console script does; return its exit code."""
+    with pytest.raises(SystemExit) as ended:
+        cli.main(list(argv))
+    code = ended.value.code
+    return code if isinstance(code, int) else 1
+
+
+def test_help_lists_every_contract_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """`ippbot --help` lists every command the contract names."""
+    assert ippbot("--help") == 0
+    out = capsys.readouterr().out
+    for command in CONTRACT_COMMANDS:
+        assert command in out
+
+
+def test_every_command_has_help_text() -> None:
+    """Every command and group carries a help text."""
+    pending = [typer.main.get_command(cli.app)]
+    while pending:
+        command = pending.pop()
+        assert command.help, command.name
+        pending.extend(getattr(command, "commands", {}).values())
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["account", "register"], "ippbot account register: not built yet (see issue 3)"),
+        (["account", "login"], "ippbot account login: not built yet (see issue 3)"),
+        (["run"], "ippbot run: not built yet (see issue 3)"),
+        (["selectors", "check"], "ippbot selectors check: not built yet (see issue 3)"),
+        (["enqueue", "batch.yaml"], "ippbot enqueue: not built yet (see issue 4)"),
+        (["status", "--json"], "ippbot status: not built yet (see issue 4)"),
+        (["sync"], "ippbot sync: not built yet (see issue 4)"),
+        (["report", "--run", "r1"], "ippbot report: not built yet (see issue 4)"),
+        (["replay", "runs/r1"], "ippbot replay: not built yet (see issue 4)"),
+    ],
+)
+def test_commands_not_built_say_so_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    """A command not built yet prints one line naming its issue on stderr and exits 2."""
+    assert ippbot(*argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines()[-1] == line
+    assert captured.out == ""
+
+
+def test_run_options_override_settings(
+    monkeypatch: pytest.MonkeyPatch, built: list[Settings]
+) -> None:
+    """`run`'s options win over the environment; unset options keep the configured values."""
+    monkeypatch.setenv("IPPBOT_TRACE", "off")
+    monkeypatch.setenv("IPPBOT_SLOW_MO_MS", "25")
+    ippbot("run", "--headed", "--har", "--pause-on-failure")
+    [settings] = built
+    assert settings.headless is False
+    assert settings.har is True
+    assert settings.pause_on_failure is True
+    assert (settings.trace, settings.slow_mo_ms) == ("off", 25)
+    ippbot("run", "--trace", "on", "--slow-mo", "100")
+    assert (built[1].trace, built[1].slow_mo_ms, built[1].headless) == ("on", 100, True)
+
+
+def test_bad_settings_exit_3_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad settings end the command with exit 3 and one readable line, no traceback."""
+    monkeypatch.setenv("IPPBOT_TIMEOUT_MS", "-5")
+    assert ippbot("status") == 3
+    err = capsys.readouterr().err
+    assert err == "ippbot: bad settings: IPPBOT_TIMEOUT_MS: Input should be greater than 0\n"
+
+
+def test_portal_serve_replaces_itself_with_the_mock_portal(execs: list[list[str]]) -> None:
+    """`portal serve` execs `python -m fixtures.portal` with the options given, and only those."""
+    with pytest.raises(ExecvCalledError):
+        cli.main(
+            [
+                "portal",
+                "serve",
+                "--port",
+                "0",
+                "--layout",
+                "v2",
+                "--faults",
+                "error_rate=0.1,seed=7",
+                "--captcha-login",
+            ]
+        )
+    assert execs == [
+        [
+            sys.executable,
+            sys.executable,
+            "-m",
+            "fixtures.portal",
+            "--port",
+            "0",
+            "--layout",
+            "v2",
+            "--faults",
+            "error_rate=0.1,seed=7",
+            "--captcha-login",
+        ]
+    ]
+
+
+def test_demo_serves_the_portal_on_a_free_port(execs: list[list[str]]) -> None:
+    """`demo`, for now, serves the mock portal on a free port."""
+    with pytest.raises(ExecvCalledError):
+        cli.main(["demo"])
+    assert execs == [[sys.executable, sys.executable, "-m", "fixtures.portal", "--port", "0"]]
+
+
+def test_the_cli_does_not_import_the_mock_portal() -> None:
+    """Importing the CLI loads nothing from fixtures/: the portal is a separate program."""
+    probe = "import sys, bot.cli; print(any(m.startswith('fixtures') for m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(cli.__file__).parent.parent,
+    )
+    assert result.stdout.strip() == "False"
