@@ -10,6 +10,10 @@ names one element and describes how to find it, by exactly one kind::
     search = { placeholder = "Search" }
     legacy = { css = "form#ipr .submit" }
 
+Three reserved names carry the page's other portal facts: `url` (the page's path, with
+`{placeholders}`), `[options.<field>]` (an option's value in the batch -> the label the
+portal shows) and `[patterns]` (regular expressions, e.g. the form of a reference number).
+
 `name` goes with `role` only; `exact` with role, label, text and placeholder. Files are
 checked when loaded: a malformed entry is a `ConfigError` naming the file and key. On a live
 page, `PageSelectors.resolve` raises `PortalChanged` (file, key, what went wrong) when a key
@@ -19,11 +23,13 @@ matches no element or several.
 from __future__ import annotations
 
 import inspect
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
+from urllib.parse import quote
 
 from playwright.sync_api import Frame, FrameLocator, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -34,6 +40,7 @@ from bot.settings import REPO_ROOT
 Kind = Literal["role", "label", "text", "test_id", "css", "placeholder"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Scope = Page | Frame | Locator | FrameLocator
+RESERVED = frozenset({"url", "options", "patterns"})
 
 # The roles Playwright accepts, read from its own signature so they follow its version.
 ARIA_ROLES = frozenset(get_args(inspect.signature(Page.get_by_role).parameters["role"].annotation))
@@ -78,13 +85,47 @@ class LocatorSpec:
         return f"{self.kind}={self.value!r}{options}"
 
 
+@dataclass(frozen=True)
+class PageData:
+    """A page's facts that are not locators: its path, option labels and text patterns."""
+
+    url: str = ""
+    options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    patterns: Mapping[str, str] = field(default_factory=dict)
+
+
 class PageSelectors:
     """The selectors of one page (one TOML file)."""
 
-    def __init__(self, name: str, file: str, specs: Mapping[str, LocatorSpec]) -> None:
+    def __init__(self, name: str, file: str, specs: Mapping[str, LocatorSpec],
+                 data: PageData | None = None) -> None:
         self.name = name
         self.file = file
         self.specs = dict(specs)
+        self.data = data or PageData()
+
+    def url(self, **params: str) -> str:
+        """The page's path with its placeholders filled; `ConfigError` if the file has none."""
+        if not self.data.url:
+            raise ConfigError(f"{self.file}: no url")
+        try:
+            return self.data.url.format(**{k: quote(v, safe="") for k, v in params.items()})
+        except KeyError as exc:
+            raise ConfigError(f"{self.file}: url needs {exc}") from None
+
+    def option(self, field: str, value: str) -> str:
+        """The label the portal shows for `value` of `field`; `ConfigError` naming file and key."""
+        try:
+            return self.data.options[field][value]
+        except KeyError:
+            raise ConfigError(f"{self.file}: no option label for options.{field}.{value}") from None
+
+    def pattern(self, name: str) -> re.Pattern[str]:
+        """A compiled regular expression from `[patterns]`."""
+        try:
+            return re.compile(self.data.patterns[name])
+        except KeyError:
+            raise ConfigError(f"{self.file}: no pattern {name!r}") from None
 
     def spec(self, key: str) -> LocatorSpec:
         """The description under `key`; `ConfigError` naming file and key if there is none."""
@@ -149,8 +190,27 @@ def _load_page(path: Path) -> PageSelectors:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    specs = {key: parse_entry(file, key, entry) for key, entry in data.items()}
-    return PageSelectors(path.stem, file, specs)
+    page_data = _page_data(file, data)
+    specs = {key: parse_entry(file, key, entry) for key, entry in data.items() if key not in RESERVED}
+    return PageSelectors(path.stem, file, specs, page_data)
+
+
+def _page_data(file: str, data: dict[str, Any]) -> PageData:
+    url, options, patterns = data.get("url", ""), data.get("options", {}), data.get("patterns", {})
+    if not isinstance(url, str):
+        raise _bad(file, "url", "must be a string such as \"/ipr/submit?type={type}\"")
+    tables_ok = isinstance(options, dict) and all(
+        isinstance(v, dict) and all(isinstance(x, str) for x in v.values()) for v in options.values())
+    if not tables_ok:
+        raise _bad(file, "options", "must be tables of value = \"label\"")
+    if not isinstance(patterns, dict) or not all(isinstance(v, str) for v in patterns.values()):
+        raise _bad(file, "patterns", "must be a table of name = \"regex\"")
+    for name, regex in patterns.items():
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise _bad(file, f"patterns.{name}", f"not a regular expression: {exc}") from None
+    return PageData(url, options, patterns)
 
 
 def parse_entry(file: str, key: str, entry: object) -> LocatorSpec:

@@ -1,0 +1,43 @@
+"""What every flow is handed: the page, the selectors, the settings, a logger and the entry's key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Page
+from structlog.typing import FilteringBoundLogger
+
+from bot.locators import Selectors
+from bot.settings import Settings
+
+
+def _no_pause(_reason: str) -> bool:
+    return False
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass
+class FlowContext:
+    """One entry's working set.
+
+    `pause` hands the page to the operator (headed runs) and says whether they dealt with it;
+    the default never pauses. `before_submit` runs right before a final submit click: the
+    ledger commits "submitting" there, so a crash after the click is never taken for "not filed".
+    """
+
+    page: Page
+    selectors: Selectors
+    settings: Settings
+    log: FilteringBoundLogger
+    entry: str = ""
+    pause: Callable[[str], bool] = field(default=_no_pause)
+    before_submit: Callable[[], None] = field(default=_nothing)
+
+    @property
+    def base_url(self) -> str:
+        """The portal's root URL, without a trailing slash."""
+        return self.settings.portal_url.rstrip("/")

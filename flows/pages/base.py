@@ -1,0 +1,177 @@
+"""The page-object base: open a page by its URL, find elements by selector key, fill, click, read.
+
+Every navigation is checked: a 429 becomes `RateLimited` (with `Retry-After`), a 5xx or a
+maintenance page `PortalServerError`, a bounce to the log-in page `SessionExpired`, and a
+Playwright error is converted with the entry, step and URL attached. `submit()` is the one
+final click: whatever goes wrong after it is `SubmitOutcomeUnknown`, never a plain retry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Response
+
+from bot.errors import (
+    NeedsHuman, PortalError, PortalRejected, PortalServerError, RateLimited, SessionExpired, SubmitOutcomeUnknown,
+    from_playwright,
+)
+from bot.locators import PageSelectors
+from flows.context import FlowContext
+
+
+class PortalPage:
+    """One portal page, described by `selectors/<name>.toml`."""
+
+    name = ""
+
+    def __init__(self, ctx: FlowContext) -> None:
+        self.ctx = ctx
+        self.page = ctx.page
+        self.sel: PageSelectors = ctx.selectors.page(self.name)
+        self.common: PageSelectors = ctx.selectors.page("common")
+
+    # -- navigation -------------------------------------------------------------------------
+    def open(self, **params: str) -> None:
+        """Go straight to this page's URL and check what came back."""
+        url = self.ctx.base_url + self.sel.url(**params)
+        try:
+            response = self.page.goto(url, wait_until="domcontentloaded")
+        except PlaywrightError as exc:
+            raise self._convert(exc, "open") from exc
+        self.check_landing(response, "open")
+
+    def check_landing(self, response: Response | None, step: str) -> None:
+        """Raise the right error when the portal answered with a fault instead of this page."""
+        url = self.page.url
+        if response is not None and response.status == 429:
+            after = response.headers.get("retry-after", "")
+            raise RateLimited("the portal asks us to slow down (429)", retry_after_s=_seconds(after),
+                              **self._where(step))
+        if response is not None and response.status >= 500:
+            raise PortalServerError(f"the portal answered {response.status}", status=response.status,
+                                    **self._where(step))
+        if self.common.pattern("login_path").search(urlsplit(url).path) and self.name != "login":
+            raise SessionExpired("the portal sent us to log in again", **self._where(step))
+
+    # -- elements -----------------------------------------------------------------------------
+    def el(self, key: str) -> Locator:
+        """The one element `key` names; `PortalChanged` naming file and key when it is not there."""
+        return self.sel.resolve(self.page, key)
+
+    def fill(self, key: str, value: str) -> None:
+        """Type a value into a field (a no-op for an empty value)."""
+        if value:
+            self.el(key).fill(value)
+
+    def choose(self, key: str, value: str) -> None:
+        """Select the option the portal shows for `value` of field `key`."""
+        if value:
+            self.el(key).select_option(label=self.sel.option(key, value))
+
+    def pick(self, key: str, value: str) -> None:
+        """Check the radio button the portal shows for `value` inside group `key`."""
+        if value:
+            self.el(key).get_by_role("radio", name=self.sel.option(key, value), exact=True).check()
+
+    def attach(self, key: str, files: Sequence[Path]) -> None:
+        """Put real files into a file input."""
+        if files:
+            self.el(key).set_input_files(list(files))
+
+    def human_check_present(self) -> bool:
+        """Whether the page carries a check meant for a person (the slider)."""
+        return self.common.get(self.page, "slider").count() > 0
+
+    def hand_over_human_check(self, step: str) -> None:
+        """Give the slider to the operator; `NeedsHuman` unless they completed it."""
+        if self.human_check_present() and not self.ctx.pause("complete the slider check, then resume"):
+            raise NeedsHuman("the portal shows a slider check meant for a person", **self._where(step))
+
+    # -- clicks -------------------------------------------------------------------------------
+    def click_and_wait(self, key: str, step: str) -> None:
+        """Click something that loads a new page (not a submission) and check where we landed."""
+        try:
+            with self.page.expect_navigation(wait_until="domcontentloaded") as nav:
+                self.el(key).click()
+            response = nav.value
+        except PlaywrightError as exc:
+            raise self._convert(exc, step) from exc
+        self.check_landing(response, step)
+        self.raise_form_errors(step)
+
+    def submit(self, key: str, step: str) -> None:
+        """The final click of a submission. After it, only a confirmation page is success.
+
+        Anything else (a dropped connection, a 5xx, a timeout, a bounce to log-in) leaves us
+        unable to tell whether the portal stored it: `SubmitOutcomeUnknown`. Field errors shown
+        by the portal are `PortalRejected` (it stored nothing and would say the same again).
+        """
+        button = self.el(key)
+        try:
+            with self.page.expect_navigation(wait_until="domcontentloaded") as nav:
+                button.click()
+            response = nav.value
+            self.check_landing(response, step)
+        except (PlaywrightError, PortalError) as exc:
+            if isinstance(exc, PortalRejected):
+                raise
+            raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(exc)}",
+                                       **self._where(step)) from exc
+        self.raise_form_errors(step)
+
+    # -- reading ------------------------------------------------------------------------------
+    def form_errors(self) -> dict[str, str]:
+        """The portal's error summary as {field: message} (`form` when a message names no field)."""
+        summary = self.common.get(self.page, "error_summary")
+        errors: dict[str, str] = {}
+        for item in summary.get_by_role("listitem").all():
+            field = item.get_attribute("data-field") or "form"
+            errors[field] = item.inner_text().strip()
+        return errors
+
+    def raise_form_errors(self, step: str) -> None:
+        """`PortalRejected` with every field's message when the page shows form errors."""
+        errors = self.form_errors()
+        if errors:
+            summary = "; ".join(errors.values())
+            raise PortalRejected(f"the portal refused the form: {summary}", field_errors=errors,
+                                 **self._where(step))
+
+    def table(self, key: str) -> list[dict[str, str]]:
+        """Read a table into rows keyed by our column names (from `[options.columns]`)."""
+        table = self.el(key)
+        headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+        wanted = self.sel.data.options.get("columns", {})
+        index = {ours: headers.index(theirs) for ours, theirs in wanted.items() if theirs in headers}
+        rows = []
+        for cells in table.locator("tbody tr").evaluate_all(
+                "rows => rows.map(r => Array.from(r.cells, c => c.innerText.trim()))"):
+            rows.append({ours: cells[i] for ours, i in index.items() if i < len(cells)})
+        return rows
+
+    def status_code(self, field: str, label: str) -> str:
+        """Our name for a status the portal shows as `label` (the label itself when unknown)."""
+        for code, text in self.sel.data.options.get(field, {}).items():
+            if text == label:
+                return code
+        return label
+
+    # -- errors -------------------------------------------------------------------------------
+    def _where(self, step: str) -> dict[str, str | None]:
+        return {"entry": self.ctx.entry or None, "step": f"{self.name}.{step}", "url": self.page.url}
+
+    def _convert(self, exc: BaseException, step: str) -> PortalError:
+        return from_playwright(exc, **self._where(step))
+
+
+def _seconds(text: str) -> float | None:
+    return float(text) if re.fullmatch(r"\d+(\.\d+)?", text.strip()) else None
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).split("Call log:", 1)[0].strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,105 @@
+"""Page objects of complaints: the form, the per-URL check, a complaint's page, the history."""
+
+from __future__ import annotations
+
+from bot.errors import PortalChanged
+from bot.models import Complaint, ComplaintStatus, ListingStatus, Refusal
+from flows.pages.base import PortalPage
+
+
+class ComplaintForm(PortalPage):
+    """`/complaint/submit`, step one: marketplace, IPR, type, reason, listings, evidence."""
+
+    name = "complaint_form"
+
+    def fill_complaint(self, complaint: Complaint) -> None:
+        """Fill the form for one complaint (at most the portal's number of listings)."""
+        self.choose("platform", complaint.platform)
+        self._choose_ipr(complaint.ipr)
+        self.pick("complaint_type", complaint.type)
+        self.choose("reason", complaint.reason)
+        self.fill("urls", "\n".join(complaint.listings))
+        self.fill("note", complaint.note)
+        self.attach("evidence", complaint.evidence)
+
+    def _choose_ipr(self, registration_number: str) -> None:
+        select = self.el("ipr")
+        option = select.locator("option", has_text=registration_number)
+        if option.count() != 1:
+            raise PortalChanged(self.sel.file, "ipr",
+                                f"{option.count()} approved IPRs show registration number {registration_number}")
+        select.select_option(value=option.get_attribute("value") or "")
+
+    def submit_and_verify(self) -> None:
+        """Send the form for the per-URL check (nothing is filed yet)."""
+        self.click_and_wait("check", "check")
+
+
+class ComplaintCheck(PortalPage):
+    """Step two: the result of every URL, then the final submit."""
+
+    name = "complaint_check"
+
+    def refusals(self) -> list[Refusal]:
+        """The URLs the portal refused, each with its reason."""
+        refused = self.sel.pattern("refused")
+        out = []
+        for row in self.table("table"):
+            found = refused.search(row.get("result", ""))
+            if found:
+                out.append(Refusal(url=row["url"], reason=found.group("reason")))
+        return out
+
+    def accepted_count(self) -> int:
+        """How many URLs the portal accepted."""
+        accepted = self.sel.pattern("accepted")
+        return sum(1 for row in self.table("table") if accepted.search(row.get("result", "")))
+
+    def confirm(self) -> None:
+        """The final submit."""
+        self.submit("confirm", "confirm")
+
+
+class ComplaintDetail(PortalPage):
+    """One complaint: its reference, status and listings; counter-notice answers; withdrawal."""
+
+    name = "complaint_detail"
+
+    def reference(self) -> str:
+        """The reference number shown after the final submit."""
+        text = self.el("reference").inner_text()
+        found = self.sel.pattern("reference").search(text)
+        if not found:
+            raise PortalChanged(self.sel.file, "patterns.reference", f"no reference in {text!r}")
+        return found.group(0)
+
+    def read(self, reference: str, ipr_reference: str = "") -> ComplaintStatus:
+        """The complaint's status and every listing's."""
+        self.open(ref=reference)
+        status = self.status_code("status", self.el("status").inner_text().strip())
+        listings = tuple(ListingStatus(url=row["url"], status=self.status_code("listing_status", row["status"]),
+                                       note=row.get("note", "")) for row in self.table("listings"))
+        return ComplaintStatus(reference=reference, ipr_reference=ipr_reference, status=status, listings=listings)
+
+    def answer(self, reference: str, url: str, accept: bool) -> None:
+        """Accept or reject the counter-notice on one listing."""
+        self.open(ref=reference)
+        row = self.el("listings").locator("tbody tr").filter(has_text=url)
+        if row.count() != 1:
+            raise PortalChanged(self.sel.file, "listings", f"{row.count()} rows show {url}")
+        button = self.sel.get(row, "accept" if accept else "reject")
+        with self.page.expect_navigation(wait_until="domcontentloaded"):
+            button.click()
+
+
+class History(PortalPage):
+    """Complaint history, searchable by reference number or listing URL."""
+
+    name = "history"
+
+    def search(self, query: str) -> list[dict[str, str]]:
+        """The rows (reference, ipr, status) matching a reference or a listing URL."""
+        self.open(q=query)
+        if self.sel.get(self.page, "empty").count():
+            return []
+        return self.table("table")

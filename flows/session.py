@@ -1,0 +1,61 @@
+"""The log-in flow and the stored session: log in once, keep the session (mode 0600), reuse it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext
+
+from bot.errors import SessionExpired
+from bot.logs import register_secret, step
+from flows.context import FlowContext
+from flows.pages.account import LoginPage, UserPage
+
+
+def login(ctx: FlowContext) -> None:
+    """Log in with the configured account and store the session for the next contexts."""
+    with step(ctx.log, "login", "log_in"):
+        page = LoginPage(ctx)
+        page.open()
+        page.log_in(ctx.settings.email, ctx.settings.password.get_secret_value())
+    save_session(ctx.page.context, ctx.settings.session_file)
+
+
+def ensure_session(ctx: FlowContext) -> None:
+    """The pre-flight check: open the User Center; log in again if the session has expired."""
+    with step(ctx.log, "login", "check_session"):
+        try:
+            UserPage(ctx).open()
+            return
+        except SessionExpired:
+            ctx.log.info("session.expired")
+    login(ctx)
+
+
+def save_session(context: BrowserContext, path: Path) -> None:
+    """Write the context's cookies to `path`, readable by its owner only, in an owner-only folder."""
+    state = context.storage_state()
+    for cookie in state.get("cookies", []):
+        register_secret(cookie.get("value"))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(state, out)
+    tmp.replace(path)
+
+
+def stored_session(path: Path) -> Path | None:
+    """The stored session file, when there is one (its cookies registered as secrets)."""
+    if not path.is_file():
+        return None
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    for cookie in state.get("cookies", []):
+        register_secret(cookie.get("value"))
+    return path

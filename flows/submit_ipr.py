@@ -1,0 +1,34 @@
+"""The IPR flow: look the right up in IPR management, and only if it is not there, submit it."""
+
+from __future__ import annotations
+
+from bot.logs import step
+from bot.models import Filed, Ipr
+from flows.context import FlowContext
+from flows.pages.ipr import IprConfirmation, IprForm, IprManage
+
+
+def find_ipr(ctx: FlowContext, ipr: Ipr) -> str | None:
+    """The reference of this IPR when the portal already has it (drafts do not count)."""
+    with step(ctx.log, "submit_ipr", "lookup"):
+        rows = IprManage(ctx).search(ipr.registration_number or ipr.name)
+    wanted = ipr.registration_number or ipr.name
+    return next((r.reference for r in rows if r.registration_number == wanted and r.status != "draft"), None)
+
+
+def submit_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:
+    """Submit one IPR with its documents, unless the portal already has it; return its reference."""
+    existing = find_ipr(ctx, ipr)
+    if existing:
+        ctx.log.info("ipr.already_filed", reference=existing)
+        return Filed(reference=existing, existing=True)
+    form = IprForm(ctx)
+    with step(ctx.log, "submit_ipr", "fill", ipr_type=ipr.type):
+        form.open(type=ipr.type)
+        form.fill_ipr(ipr)
+    with step(ctx.log, "submit_ipr", "submit"):
+        ctx.before_submit()
+        form.submit_ipr()
+        reference = IprConfirmation(ctx).reference()
+    ctx.log.info("ipr.filed", reference=reference)
+    return Filed(reference=reference)
