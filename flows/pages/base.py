@@ -17,7 +17,13 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Response
 
 from bot.errors import (
-    NeedsHuman, PortalError, PortalRejected, PortalServerError, RateLimited, SessionExpired, SubmitOutcomeUnknown,
+    NeedsHuman,
+    PortalError,
+    PortalRejected,
+    PortalServerError,
+    RateLimited,
+    SessionExpired,
+    SubmitOutcomeUnknown,
     from_playwright,
 )
 from bot.locators import PageSelectors

@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import DOCS, MockPortal, make_ctx
 from playwright.sync_api import Browser, expect
 
 from bot.models import Complaint, Ipr
-from conftest import DOCS, MockPortal, make_ctx
 from flows.context import FlowContext
 from flows.file_complaint import file_complaint, file_complaints
 from flows.read_status import answer_counter_notice, counter_notices_waiting, read_complaints, read_iprs
