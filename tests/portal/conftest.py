@@ -131,8 +131,8 @@ class PortalUser:
         assert self.upload_identity().status_code == 303
         return self
 
-    def login(self, password: str = PASSWORD, **extra: str) -> Any:
-        return self.post_form("/login.htm", {"email": self.email, "password": password, **extra})
+    def login(self, password: str = PASSWORD) -> Any:
+        return self.post_form("/login.htm", {"email": self.email, "password": password})
 
     def logout(self) -> Any:
         return self.post_form("/", {}, action="/logout")

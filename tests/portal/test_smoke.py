@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import PortalUser
+from .conftest import PortalUser
 
 
 def test_whole_journey(member: PortalUser) -> None:
