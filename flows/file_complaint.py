@@ -47,7 +47,8 @@ def file_complaint(ctx: FlowContext, complaint: Complaint) -> Filed:
     with step(ctx.log, "file_complaint", "submit"):
         ctx.before_submit()
         check.confirm()
-        reference = ComplaintDetail(ctx).reference()
+        page = ComplaintDetail(ctx)
+        reference = page.confirmation(page.reference, "confirmation")
     ctx.log.info("complaint.filed", reference=reference, refused=len(refused))
     return Filed(reference=reference, refused=refused)
 

@@ -29,6 +29,7 @@ def submit_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:
     with step(ctx.log, "submit_ipr", "submit"):
         ctx.before_submit()
         form.submit_ipr()
-        reference = IprConfirmation(ctx).reference()
+        page = IprConfirmation(ctx)
+        reference = page.confirmation(page.reference, "confirmation")
     ctx.log.info("ipr.filed", reference=reference)
     return Filed(reference=reference)

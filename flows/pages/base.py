@@ -9,7 +9,7 @@ final click: whatever goes wrong after it is `SubmitOutcomeUnknown`, never a pla
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +18,7 @@ from playwright.sync_api import Locator, Response
 
 from bot.errors import (
     NeedsHuman,
+    PortalChanged,
     PortalError,
     PortalRejected,
     PortalServerError,
@@ -122,6 +123,8 @@ class PortalPage:
             with self.page.expect_navigation(wait_until="domcontentloaded") as nav:
                 button.click()
             response = nav.value
+            if response is None:  # an error page: the answer was cut off
+                raise PortalServerError("the answer was cut off", **self._where(step))
             self.check_landing(response, step)
         except (PlaywrightError, PortalError) as exc:
             if isinstance(exc, PortalRejected):
@@ -129,6 +132,18 @@ class PortalPage:
             raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(exc)}",
                                        **self._where(step)) from exc
         self.raise_form_errors(step)
+
+    def confirmation(self, read: Callable[[], str], step: str) -> str:
+        """Read what a confirmation page shows (its reference) right after a submit.
+
+        No confirmation where one must be means we cannot tell whether the portal stored the
+        submission: `SubmitOutcomeUnknown`, so the caller reconciles instead of guessing.
+        """
+        try:
+            return read()
+        except PortalChanged as exc:
+            raise SubmitOutcomeUnknown(f"no confirmation after the submit: {exc.message}",
+                                       **self._where(step)) from exc
 
     # -- reading ------------------------------------------------------------------------------
     def form_errors(self) -> dict[str, str]:
@@ -180,4 +195,6 @@ def _seconds(text: str) -> float | None:
 
 
 def _short(exc: BaseException) -> str:
+    if isinstance(exc, PortalError):
+        return exc.message
     return str(exc).split("Call log:", 1)[0].strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -89,6 +89,11 @@ class MockPortal:
         answer.raise_for_status()
         return answer.json()
 
+    def fired(self) -> dict[str, int]:
+        """How often each fault fired since the spec was put in force."""
+        fired: dict[str, int] = httpx.get(f"{self.url}/__mock/faults").json()["fired"]
+        return fired
+
     def reset(self) -> None:
         httpx.post(f"{self.url}/__mock/reset").raise_for_status()
         now = datetime.fromisoformat(self.state()["now"])
@@ -136,7 +141,8 @@ def settings(portal: MockPortal, tmp_path: Path) -> Settings:
 
 
 def make_ctx(page: Page, settings: Settings, selectors_dir: Path = DEFAULT_SELECTORS_DIR) -> FlowContext:
-    """A flow context on a test's page."""
+    """A flow context on a test's page, with the run's default timeout."""
+    page.set_default_timeout(settings.timeout_ms)
     return FlowContext(page=page, selectors=Selectors.load(selectors_dir), settings=settings,
                        log=structlog.get_logger("e2e"), entry="e2e")
 

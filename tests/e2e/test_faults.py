@@ -1,0 +1,114 @@
+"""The flows under the portal's faults: retried when safe, reconciled when unknown, never filed twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import structlog
+
+from bot.errors import NeedsHuman
+from bot.models import Complaint, Filed, Ipr
+from bot.retry import build_retrying
+from conftest import MockPortal
+from flows.context import FlowContext
+from flows.file_complaint import file_complaint, find_complaint
+from flows.guard import submit_once
+from flows.register import mock_mailbox, register
+from flows.session import login
+from flows.submit_ipr import find_ipr, submit_ipr
+from test_journeys import IPRS, aliexpress, approved
+
+
+def file_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:
+    """Submit an IPR the way the runner does: retries, re-login, reconciliation."""
+    def lookup() -> Filed | None:
+        found = find_ipr(ctx, ipr)
+        return Filed(reference=found, existing=True) if found else None
+
+    retrying = build_retrying(ctx.settings, log=structlog.get_logger("e2e"))
+    return submit_once(ctx, lambda: submit_ipr(ctx, ipr), lookup, retrying)
+
+
+def numbered(n: int) -> list[Ipr]:
+    """n distinct trademarks."""
+    return [IPRS["trademark"].model_copy(update={"registration_number": f"{23456780 + i}"}) for i in range(n)]
+
+
+def assert_each_once(portal: MockPortal, iprs: list[Ipr]) -> None:
+    counts = Counter(i["registration_number"] for i in portal.state()["iprs"])
+    assert counts == Counter(i.registration_number for i in iprs)
+
+
+def test_duplicate_trap_is_reconciled_not_refiled(member: FlowContext, portal: MockPortal) -> None:
+    """When the portal stores the IPR but fails the answer, the retry finds it and files nothing twice."""
+    portal.faults(commit_then_fail=1, seed=1)
+    filed = file_ipr(member, IPRS["trademark"])
+    assert filed.existing
+    assert [i["ref"] for i in portal.state()["iprs"]] == [filed.reference]
+    assert portal.fired()["commit_then_fail"] == 1
+
+
+def test_duplicate_trap_on_complaints(member: FlowContext, portal: MockPortal) -> None:
+    """A complaint stored behind a failed answer is found in the history, not filed again."""
+    ipr = approved(member, portal)
+    complaint = Complaint(platform="aliexpress", ipr=ipr.registration_number, reason="trademark_misuse",
+                          listings=aliexpress(5))
+    portal.faults(commit_then_fail=1, seed=2)
+    retrying = build_retrying(member.settings)
+    filed = submit_once(member, lambda: file_complaint(member, complaint),
+                        lambda: find_complaint(member, complaint), retrying)
+    assert filed.existing
+    assert [c["ref"] for c in portal.state()["complaints"]] == [filed.reference]
+
+
+def test_partial_trap_with_errors_files_each_once(member: FlowContext, portal: MockPortal) -> None:
+    """With 40% of submissions trapped and 30% of posts failing, every IPR lands exactly once."""
+    portal.faults(commit_then_fail=0.4, error_rate=0.3, seed=7)
+    iprs = numbered(5)
+    for ipr in iprs:
+        file_ipr(member, ipr)
+    assert_each_once(portal, iprs)
+
+
+def test_rate_limit_is_waited_out(member: FlowContext, portal: MockPortal) -> None:
+    """429 answers with Retry-After are waited out and the IPRs still land once each."""
+    portal.faults(rate_limit=6, rate_window_s=1)
+    iprs = numbered(2)
+    for ipr in iprs:
+        file_ipr(member, ipr)
+    assert_each_once(portal, iprs)
+    assert portal.fired().get("rate_limit", 0) >= 1
+
+
+def test_latency_is_tolerated(member: FlowContext, portal: MockPortal) -> None:
+    """Slow answers (with jitter) do not break a submission."""
+    portal.faults(latency_ms=150, jitter_ms=100, seed=3)
+    assert not file_ipr(member, IPRS["patent"]).existing
+    assert len(portal.state()["iprs"]) == 1
+
+
+def test_session_expiry_mid_journey_logs_in_again(member: FlowContext, portal: MockPortal) -> None:
+    """A session dropped mid-journey is renewed by logging in again, and the IPR lands once."""
+    portal.faults(session_expiry=6)
+    iprs = numbered(3)
+    for ipr in iprs:
+        file_ipr(member, ipr)
+    assert_each_once(portal, iprs)
+    assert portal.fired()["session_expiry"] >= 1
+
+
+def test_slider_at_registration_needs_a_human(ctx: FlowContext, portal: MockPortal) -> None:
+    """With the slider check on, registration stops for a person and creates no account."""
+    portal.faults(captcha="slider")
+    with pytest.raises(NeedsHuman, match="slider"):
+        register(ctx, mock_mailbox(portal.url))
+    assert portal.state()["accounts"] == []
+
+
+def test_slider_at_login_needs_a_human(member: FlowContext, portal: MockPortal) -> None:
+    """With the log-in slider on, logging in stops for a person."""
+    portal.faults(captcha_login="on")
+    member.page.context.clear_cookies()
+    with pytest.raises(NeedsHuman):
+        login(member)
