@@ -6,6 +6,11 @@ Every error ippbot raises on purpose is an `IppbotError`::
      +-- ConfigError                 exit 3: settings or selector files are wrong
      +-- EnvironmentProblem          exit 3: no browser, portal unreachable, data dir not writable
      +-- InputError                  exit 2: a batch file or entry is wrong; nothing was changed
+     +-- LedgerError                 the ledger refused a change; the caller's view is out of date
+     |    +-- UnknownEntry           no entry has that key
+     |    +-- IllegalTransition      the state machine does not allow that move
+     |    +-- StaleEntry             the entry changed since the caller read it (another worker)
+     |    `-- LeaseNotHeld           the account's lease is not held (any more) by this worker
      `-- PortalError                 something went wrong on the portal, for one entry
           +-- TransientPortalError   may succeed if tried again (`is_transient`)
           |    +-- PortalTimeout
@@ -107,6 +112,56 @@ class InputError(IppbotError):
         where += [f"field {self.field!r}"] if self.field else []
         prefix = ", ".join(w for w in where if w)
         return f"{prefix}: {self.reason}" if prefix else self.reason
+
+
+class LedgerError(IppbotError):
+    """Raised by `bot.ledger` when a change is refused. Nothing was written.
+
+    A worker that gets one stops working that entry: someone else has it, or the code asked
+    for a move the state machine forbids (a bug). Exit code 1.
+    """
+
+
+class UnknownEntry(LedgerError):
+    """Raised when no entry has the key asked for."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no entry with key {key!r} in the ledger")
+        self.key = key
+
+
+class IllegalTransition(LedgerError):
+    """Raised when the state machine (drawn in `bot.ledger`) has no move from `current` to
+    `target` for this call. A bug in the caller, or an entry a person has moved on.
+    """
+
+    def __init__(self, key: str, current: str, target: str, why: str = "") -> None:
+        text = f"entry {key!r}: cannot go from {current} to {target}"
+        super().__init__(f"{text}: {why}" if why else text)
+        self.key = key
+        self.current = current
+        self.target = target
+
+
+class StaleEntry(LedgerError):
+    """Raised when the entry is no longer in the state or version the caller read: another
+    worker (or `recover_stale`) moved it. The caller drops the entry and claims the next one.
+    """
+
+    def __init__(self, key: str, detail: str) -> None:
+        super().__init__(f"entry {key!r} changed under this worker: {detail}")
+        self.key = key
+
+
+class LeaseNotHeld(LedgerError):
+    """Raised when a worker acts for an account whose lease it does not hold (it expired or
+    another run took it over). The worker stops at once: never click submit without it.
+    """
+
+    def __init__(self, account: str, holder: str | None) -> None:
+        super().__init__(f"account {account!r}: lease not held by {holder or 'any live worker'}")
+        self.account = account
+        self.holder = holder
 
 
 class PortalError(IppbotError):

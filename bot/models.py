@@ -28,6 +28,12 @@ REASONS_BY_TYPE: dict[str, frozenset[str]] = {
     "other": frozenset({"other"}),
 }
 PLACES = frozenset({"EU", "WIPO"})  # plus any ISO 3166 alpha-2 code
+TYPE_FIELDS: dict[str, tuple[str, ...]] = {  # what each IPR type cannot do without
+    "trademark": ("classes", "expiration_date"),
+    "patent": ("patent_type", "expiration_date"),
+    "copyright": ("work_type",),
+    "other": ("valid_from", "valid_to", "content"),
+}
 
 
 class _Model(BaseModel):
@@ -67,13 +73,7 @@ class Ipr(_Model):
 
     @model_validator(mode="after")
     def _type_fields(self) -> Ipr:
-        needs = {
-            "trademark": ("classes", "expiration_date"),
-            "patent": ("patent_type", "expiration_date"),
-            "copyright": ("work_type",),
-            "other": ("valid_from", "valid_to", "content"),
-        }[self.type]
-        missing = [name for name in needs if not getattr(self, name)]
+        missing = [name for name in TYPE_FIELDS[self.type] if not getattr(self, name)]
         if missing:
             raise ValueError(f"a {self.type} needs {', '.join(missing)}")
         if self.registered and not self.registration_number:

@@ -1,0 +1,134 @@
+"""Ledger schema: the ledger's three tables and its engine, in SQLAlchemy Core.
+
+Portable SQL only (the same tables run on PostgreSQL); times are stored as naive UTC and
+come back aware. On SQLite every connection gets WAL, ``synchronous=FULL``, a busy timeout
+and foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that the
+ledger's read-then-update never meets another writer half-way. `bot.ledger` owns the rules.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.types import TypeDecorator
+
+BUSY_TIMEOUT_MS = 30_000
+
+State = Literal[
+    "pending",
+    "waiting",
+    "claimed",
+    "submitting",
+    "unknown",
+    "confirmed",
+    "failed",
+    "needs_human",
+    "dead",
+]
+STATES: tuple[State, ...] = get_args(State)
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC on every database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+_state_check = "state IN ({})".format(", ".join(f"'{s}'" for s in STATES))
+entry_table = Table(
+    "entries",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("account", String),  # set when claimed (or at add, to pin an entry to one account)
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), CheckConstraint(_state_check), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("version", Integer, nullable=False),  # +1 on every change: the stale-writer guard
+    Column("portal_ref", String),
+    Column("portal_status", String),  # the portal's review outcome, read by `ippbot sync`
+    Column("error", Text),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("depends_on", String),  # a complaint's IPR: its key or its registration number
+    Column("ipr_number", String),  # an IPR's registration number, for `depends_on`
+    Column("claimed_by", String),  # the lease holder that claimed it
+    Column("seq", Integer, nullable=False),  # order of adding: oldest first
+    Index("ix_entries_due", "state", "next_attempt_at", "seq"),
+    Index("ix_entries_ipr_number", "ipr_number"),
+)
+transition_table = Table(
+    "transitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String, ForeignKey("entries.key"), nullable=False, index=True),
+    Column("from_state", String(16)),  # "from"/"to" are SQL keywords; None when added
+    Column("to_state", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+lease_table = Table(
+    "leases",
+    metadata,
+    Column("account", String, primary_key=True),
+    Column("holder", String, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+
+# The engine ------------------------------------------------------------------------------
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; on SQLite with the ledger's pragmas and immediate transactions."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Every SQLite connection: WAL, synchronous FULL, a busy timeout, foreign keys on."""
+    dbapi_connection.isolation_level = None  # transactions are begun by `_sqlite_begin...`
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=FULL",
+        f"busy_timeout={BUSY_TIMEOUT_MS}",
+        "foreign_keys=ON",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    """Take the write lock at BEGIN, so a read-then-update cannot be overtaken."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,523 @@
+"""Ledger: the state machine enforced, stale writers refused, leases exclusive, SQLite durable."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import product
+from pathlib import Path
+
+import pytest
+
+from bot import ledger as ledger_module
+from bot.batch import Entry
+from bot.errors import (
+    EnvironmentProblem,
+    IllegalTransition,
+    LeaseNotHeld,
+    LedgerError,
+    StaleEntry,
+    UnknownEntry,
+)
+from bot.ledger import FINAL, LEGAL, STATES, Ledger, State
+from bot.models import Complaint, Ipr
+from bot.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+ACCOUNT = "brand@example.com"
+
+
+def later(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def ipr_entry(number: str = "30612345", key: str | None = None) -> Entry:
+    ipr = Ipr(
+        type="trademark",
+        name="ACME",
+        registration_number=number,
+        registration_place="CN",
+        rights_holder="Demo Brand Ltd",
+        expiration_date="2034-05-01",  # type: ignore[arg-type]
+        classes=(9,),
+        documents=(Path("/docs/certificate.pdf"),),
+    )
+    return Entry(key=key or ipr.identity, kind="ipr", payload=ipr, source="b.yaml:iprs[0]")
+
+
+def complaint_entry(key: str, depends_on: str | None = None) -> Entry:
+    complaint = Complaint(
+        platform="taobao",
+        ipr="30612345",
+        reason="trademark_misuse",
+        listings=(f"https://item.taobao.com/item.htm?id={abs(hash(key)) % 10**9}",),
+    )
+    return Entry(key=key, kind="complaint", payload=complaint, source="b.yaml:c", depends_on=depends_on)
+
+
+@pytest.fixture
+def make_ledger(tmp_path: Path) -> Iterator[Callable[..., Ledger]]:
+    """Ledgers on one SQLite file in tmp_path, with a clock stopped at T0."""
+    opened: list[Ledger] = []
+
+    def make(max_attempts: int = 3) -> Ledger:
+        opened.append(Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", clock=lambda: T0, max_attempts=max_attempts))
+        return opened[-1]
+
+    yield make
+    for each in opened:
+        each.close()
+
+
+@pytest.fixture
+def ledger(make_ledger: Callable[..., Ledger]) -> Ledger:
+    return make_ledger()
+
+
+def state_of(ledger: Ledger, key: str) -> State:
+    return ledger.get(key).state
+
+
+# Putting an entry in each state through the worker's own calls -------------------------
+
+
+def put_in(ledger: Ledger, state: State) -> str:
+    """An entry brought to `state` the way a run would; returns its key."""
+    if state == "waiting":
+        ledger.add([complaint_entry("c-1", depends_on="ipr:trademark:CN:30612345"), ipr_entry()])
+        ledger.claim_next(ACCOUNT)  # the complaint waits; its IPR is claimed instead
+        return "c-1"
+    ledger.add([ipr_entry(key="e-1")])
+    steps: dict[State, list[Callable[[], object]]] = {
+        "pending": [],
+        "claimed": [lambda: ledger.claim_next(ACCOUNT)],
+        "submitting": [lambda: ledger.claim_next(ACCOUNT), lambda: ledger.mark_submitting("e-1")],
+        "confirmed": [
+            lambda: ledger.claim_next(ACCOUNT),
+            lambda: ledger.confirm("e-1", "IPR-1", existing=True),
+        ],
+        "failed": [lambda: ledger.claim_next(ACCOUNT), lambda: ledger.fail("e-1", "refused")],
+        "dead": [lambda: ledger.give_up("e-1", "operator said so")],
+    }
+    to_unknown = [*steps["submitting"], lambda: ledger.mark_unknown("e-1", "timeout after click")]
+    steps["unknown"] = to_unknown
+    steps["needs_human"] = [*to_unknown, lambda: ledger.reconcile("e-1", None)]
+    for step in steps[state]:
+        step()
+    assert state_of(ledger, "e-1") == state
+    return "e-1"
+
+
+# The state machine ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("source", "target"), list(product(STATES, STATES)))
+def test_the_state_machine_allows_exactly_its_moves(ledger: Ledger, source: State, target: State) -> None:
+    """Every legal move is made and every other one refused, leaving the entry untouched."""
+    key = put_in(ledger, source)
+    before = ledger.get(key)
+    if target in LEGAL[source]:
+        after = ledger.move(key, target, detail="test")
+        assert (after.state, after.version) == (target, before.version + 1)
+        assert ledger.history(key)[-1].from_state == source
+    else:
+        with pytest.raises(IllegalTransition, match=f"from {source} to {target}"):
+            ledger.move(key, target)
+        assert ledger.get(key) == before
+
+
+def test_final_states_have_no_way_out() -> None:
+    """confirmed, failed, dead and needs_human are final for the bot."""
+    assert set(FINAL) == {"confirmed", "failed", "dead", "needs_human"}
+
+
+def test_the_docstring_lists_every_legal_move() -> None:
+    """The module docstring's table names every move LEGAL allows, so the drawing stays true."""
+    doc = ledger_module.__doc__ or ""
+    for source, targets in LEGAL.items():
+        for target in targets:
+            assert f"{source} -> {target}" in doc
+
+
+def confirm_and_approve_ipr(ledger: Ledger, _key: str) -> None:
+    """The waiting complaint's IPR is filed and the portal's review approves it."""
+    ledger.confirm("ipr:trademark:CN:30612345", "IPR-1", existing=True)
+    ledger.set_portal_status("ipr:trademark:CN:30612345", "approved")
+
+
+NAMED_MOVES: list[tuple[State, State, int, Callable[[Ledger, str], object]]] = [
+    ("pending", "claimed", 3, lambda lg, k: lg.claim_next(ACCOUNT)),
+    ("pending", "dead", 3, lambda lg, k: lg.give_up(k, "withdrawn")),
+    ("waiting", "pending", 3, confirm_and_approve_ipr),
+    ("waiting", "dead", 3, lambda lg, k: lg.give_up(k, "IPR rejected")),
+    ("claimed", "submitting", 3, lambda lg, k: lg.mark_submitting(k)),
+    ("claimed", "pending", 3, lambda lg, k: lg.retry_later(k, "timeout", 30)),
+    ("claimed", "failed", 3, lambda lg, k: lg.fail(k, "number unknown")),
+    ("claimed", "confirmed", 3, lambda lg, k: lg.confirm(k, "IPR-9", existing=True)),
+    ("claimed", "dead", 1, lambda lg, k: lg.retry_later(k, "timeout", 30)),
+    ("submitting", "confirmed", 3, lambda lg, k: lg.confirm(k, "IPR-9")),
+    ("submitting", "unknown", 3, lambda lg, k: lg.mark_unknown(k, "connection dropped")),
+    ("unknown", "confirmed", 3, lambda lg, k: lg.reconcile(k, "IPR-9")),
+    ("unknown", "pending", 3, lambda lg, k: lg.reconcile(k, None, proof_absent=True)),
+    ("unknown", "dead", 1, lambda lg, k: lg.reconcile(k, None, proof_absent=True)),
+    ("unknown", "needs_human", 3, lambda lg, k: lg.needs_human(k, "two records look alike")),
+]
+
+
+@pytest.mark.parametrize(("source", "target", "max_attempts", "call"), NAMED_MOVES, ids=lambda v: str(v))
+def test_each_named_call_makes_its_move(
+    make_ledger: Callable[..., Ledger],
+    source: State,
+    target: State,
+    max_attempts: int,
+    call: Callable[[Ledger, str], object],
+) -> None:
+    """The worker's calls make the moves the docstring says they make."""
+    ledger = make_ledger(max_attempts)
+    key = put_in(ledger, source)
+    call(ledger, key)
+    assert state_of(ledger, key) == target
+
+
+def test_named_calls_cover_every_legal_move_but_pending_to_waiting() -> None:
+    """Between them the named calls make every legal move (pending -> waiting is claim_next's)."""
+    made = {(source, target) for source, target, _, _ in NAMED_MOVES}
+    legal = {(s, t) for s, targets in LEGAL.items() for t in targets}
+    assert legal - made == {("pending", "waiting")}
+
+
+@pytest.mark.parametrize(
+    ("state", "call"),
+    [
+        ("claimed", lambda lg, k: lg.confirm(k, "IPR-1")),  # not submitted: only with existing=True
+        ("unknown", lambda lg, k: lg.give_up(k, "tired")),  # may be on the portal: reconcile it
+        ("pending", lambda lg, k: lg.mark_submitting(k)),
+        ("submitting", lambda lg, k: lg.retry_later(k, "x", 1)),  # never retried after the click
+        ("confirmed", lambda lg, k: lg.fail(k, "late")),
+    ],
+)
+def test_named_calls_refuse_moves_outside_their_own(
+    ledger: Ledger, state: State, call: Callable[[Ledger, str], object]
+) -> None:
+    """A named call refuses a source state it does not handle, even where LEGAL has a move."""
+    key = put_in(ledger, state)
+    with pytest.raises(IllegalTransition):
+        call(ledger, key)
+    assert state_of(ledger, key) == state
+
+
+def test_every_move_is_audited(ledger: Ledger) -> None:
+    """Each change leaves a transitions row with from, to, time and detail."""
+    ledger.add([ipr_entry(key="e-1")])
+    ledger.claim_next(ACCOUNT, later(5))
+    ledger.retry_later("e-1", "portal timeout", 60, now=later(10))
+    steps = [(t.from_state, t.to_state, t.at, t.detail) for t in ledger.history("e-1")]
+    assert steps == [
+        (None, "pending", T0, "added from b.yaml:iprs[0]"),
+        ("pending", "claimed", later(5), "attempt 1 by None"),
+        ("claimed", "pending", later(10), "portal timeout"),
+    ]
+
+
+def test_confirm_needs_a_reference_and_reconcile_cannot_have_it_both_ways(ledger: Ledger) -> None:
+    """A confirmation without the portal's reference, or found-and-absent, is refused."""
+    key = put_in(ledger, "unknown")
+    with pytest.raises(LedgerError, match="reference"):
+        ledger.confirm(key, " ")
+    with pytest.raises(LedgerError, match="at once"):
+        ledger.reconcile(key, "IPR-1", proof_absent=True)
+    assert state_of(ledger, key) == "unknown"
+
+
+def test_unknown_keys_are_named(ledger: Ledger) -> None:
+    """Asking for an entry the ledger does not hold raises UnknownEntry with the key."""
+    with pytest.raises(UnknownEntry, match="nope"):
+        ledger.fail("nope", "x")
+
+
+# Stale writers --------------------------------------------------------------------------
+
+
+def test_a_stale_worker_holding_an_old_version_is_refused(make_ledger: Callable[..., Ledger]) -> None:
+    """A worker whose entry was recovered and claimed by another cannot move it any more."""
+    first, second = make_ledger(), make_ledger()
+    first.add([ipr_entry(key="e-1")])
+    assert first.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    mine = first.claim_next(ACCOUNT, T0, holder="run-1")
+    assert mine is not None
+    assert second.acquire_lease(ACCOUNT, "run-2", ttl_s=60, now=later(61))
+    second.recover_stale(later(61))
+    theirs = second.claim_next(ACCOUNT, later(62), holder="run-2")
+    assert theirs is not None and theirs.state == "claimed"
+    with pytest.raises(StaleEntry, match="version"):
+        first.mark_submitting("e-1", version=mine.version, now=later(63))
+    assert second.get("e-1") == theirs
+
+
+def test_the_conditional_update_refuses_a_row_read_before_another_write(ledger: Ledger) -> None:
+    """The one UPDATE every move goes through matches on state and version, checking rowcount."""
+    ledger.add([ipr_entry(key="e-1")])
+    with ledger.engine.connect() as conn:
+        stale_row = ledger_module._get(conn, "e-1")
+    ledger.claim_next(ACCOUNT)
+    with pytest.raises(StaleEntry, match="someone else"), ledger.engine.begin() as conn:
+        ledger_module._move(conn, stale_row, "waiting", T0, "stale")
+    assert state_of(ledger, "e-1") == "claimed"
+
+
+def test_submitting_after_the_lease_ran_out_is_refused(ledger: Ledger) -> None:
+    """No submit click without a live lease: mark_submitting raises LeaseNotHeld."""
+    ledger.add([ipr_entry(key="e-1")])
+    ledger.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    ledger.claim_next(ACCOUNT, T0, holder="run-1")
+    with pytest.raises(LeaseNotHeld):
+        ledger.mark_submitting("e-1", now=later(60))
+    assert state_of(ledger, "e-1") == "claimed"
+
+
+# Adding ---------------------------------------------------------------------------------
+
+
+def test_add_is_idempotent_by_key(ledger: Ledger) -> None:
+    """Adding the same entries again adds nothing and leaves their state alone."""
+    entries = [ipr_entry(), complaint_entry("c-1"), complaint_entry("c-2")]
+    assert ledger.add(entries) == (3, 0)
+    ledger.claim_next(ACCOUNT)
+    assert ledger.add(entries) == (0, 3)
+    assert ledger.counts()["claimed"] == 1
+    assert ledger.add([complaint_entry("c-3"), complaint_entry("c-3")]) == (1, 1)
+
+
+def test_add_is_all_or_nothing(ledger: Ledger) -> None:
+    """If adding fails part-way, none of the entries is in the ledger."""
+
+    def entries() -> Iterator[Entry]:
+        yield ipr_entry()
+        yield complaint_entry("c-1")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        ledger.add(entries())
+    assert ledger.rows() == []
+    assert sum(ledger.counts().values()) == 0
+
+
+# Claiming -------------------------------------------------------------------------------
+
+
+def test_claims_come_oldest_first_and_count_attempts(ledger: Ledger) -> None:
+    """claim_next hands out entries in the order they were added, one attempt each."""
+    ledger.add([complaint_entry("c-1"), complaint_entry("c-2")])
+    ledger.add([complaint_entry("c-3")])
+    claimed = [ledger.claim_next(ACCOUNT) for _ in range(4)]
+    assert [c.key if c else None for c in claimed] == ["c-1", "c-2", "c-3", None]
+    assert all(c.attempts == 1 and c.account == ACCOUNT for c in claimed if c)
+
+
+def test_retry_later_backs_off_until_next_attempt_at(ledger: Ledger) -> None:
+    """An entry retried later is not handed out again before its next attempt is due."""
+    ledger.add([complaint_entry("c-1"), complaint_entry("c-2")])
+    ledger.claim_next(ACCOUNT, T0)
+    ledger.retry_later("c-1", "portal timeout", 120, now=later(1))
+    assert ledger.next_due() == T0  # c-2 is due already
+    assert (ledger.claim_next(ACCOUNT, later(2)) or pytest.fail()).key == "c-2"
+    assert ledger.next_due() == later(121)
+    assert ledger.claim_next(ACCOUNT, later(120)) is None
+    again = ledger.claim_next(ACCOUNT, later(121))
+    assert again is not None and (again.key, again.attempts, again.error) == ("c-1", 2, "portal timeout")
+
+
+def test_attempts_run_out_into_dead_saying_why(make_ledger: Callable[..., Ledger]) -> None:
+    """After max_attempts transient failures the entry is dead, with the last error."""
+    ledger = make_ledger(max_attempts=2)
+    ledger.add([complaint_entry("c-1")])
+    for _ in range(2):
+        ledger.claim_next(ACCOUNT)
+        record = ledger.retry_later("c-1", "HTTP 503", 0)
+    assert record.state == "dead"
+    assert record.error == "gave up after 2 attempts; last: HTTP 503"
+
+
+def test_entries_pinned_to_an_account_go_only_to_it(ledger: Ledger) -> None:
+    """An entry added for one account is not claimed by another account's worker."""
+    ledger.add([complaint_entry("c-1")], account="other@example.com")
+    assert ledger.claim_next(ACCOUNT) is None
+    assert (ledger.claim_next("other@example.com") or pytest.fail()).key == "c-1"
+
+
+def test_claiming_for_a_holder_needs_its_live_lease(ledger: Ledger) -> None:
+    """claim_next(holder=...) refuses a worker that does not hold the account's lease."""
+    ledger.add([complaint_entry("c-1")])
+    with pytest.raises(LeaseNotHeld):
+        ledger.claim_next(ACCOUNT, holder="run-1")
+    ledger.acquire_lease(ACCOUNT, "run-1", 60)
+    assert (ledger.claim_next(ACCOUNT, holder="run-1") or pytest.fail()).claimed_by == "run-1"
+
+
+# Waiting complaints ---------------------------------------------------------------------
+
+
+def test_a_complaint_waits_until_its_ipr_is_approved(ledger: Ledger) -> None:
+    """A complaint whose IPR is pending, or confirmed but not yet approved, waits; approval wakes it."""
+    ipr_key = "ipr:trademark:CN:30612345"
+    ledger.add([complaint_entry("c-1", depends_on=ipr_key), ipr_entry()])
+    assert (ledger.claim_next(ACCOUNT) or pytest.fail()).key == ipr_key
+    assert state_of(ledger, "c-1") == "waiting"
+    assert "waiting for IPR ipr:trademark:CN:30612345" in (ledger.get("c-1").error or "")
+    ledger.confirm(ipr_key, "IPR-1", existing=True)
+    ledger.set_portal_status(ipr_key, "pending_review")
+    assert ledger.claim_next(ACCOUNT) is None
+    ledger.set_portal_status(ipr_key, "approved")
+    assert state_of(ledger, "c-1") == "pending"
+    assert (ledger.claim_next(ACCOUNT) or pytest.fail()).key == "c-1"
+
+
+def test_a_complaint_waits_on_an_ipr_known_by_registration_number(ledger: Ledger) -> None:
+    """depends_on may be the IPR's registration number, matched against IPR entries."""
+    ledger.add([ipr_entry(key="my-tm"), complaint_entry("c-1", depends_on="30612345")])
+    ledger.claim_next(ACCOUNT)
+    assert ledger.claim_next(ACCOUNT) is None
+    assert state_of(ledger, "c-1") == "waiting"
+
+
+def test_a_complaint_whose_ipr_the_ledger_does_not_hold_goes_ahead(ledger: Ledger) -> None:
+    """An IPR not in the ledger is taken to be on the portal already; the flow checks it."""
+    ledger.add([complaint_entry("c-1", depends_on="7777777")])
+    assert (ledger.claim_next(ACCOUNT) or pytest.fail()).key == "c-1"
+
+
+def test_only_confirmed_entries_get_a_review_status(ledger: Ledger) -> None:
+    """set_portal_status refuses an entry the portal has not confirmed."""
+    ledger.add([ipr_entry(key="e-1")])
+    with pytest.raises(LedgerError, match="only a confirmed entry"):
+        ledger.set_portal_status("e-1", "approved")
+
+
+# Leases ---------------------------------------------------------------------------------
+
+
+def test_a_lease_is_exclusive_until_it_expires(ledger: Ledger) -> None:
+    """Only one holder has an account's lease; another takes it over once it has expired."""
+    assert ledger.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    assert not ledger.acquire_lease(ACCOUNT, "run-2", ttl_s=60, now=later(59))
+    assert ledger.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=later(59))  # extends its own
+    assert not ledger.acquire_lease(ACCOUNT, "run-2", ttl_s=60, now=later(118))
+    assert ledger.acquire_lease(ACCOUNT, "run-2", ttl_s=60, now=later(119))
+    assert ledger.acquire_lease("other@example.com", "run-1", ttl_s=60, now=later(119))
+
+
+def test_only_the_live_holder_renews_or_releases(ledger: Ledger) -> None:
+    """Renewal needs the live lease; release needs the holder; then anyone may take it."""
+    ledger.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    assert ledger.renew_lease(ACCOUNT, "run-1", ttl_s=60, now=later(30))
+    assert not ledger.renew_lease(ACCOUNT, "run-2", ttl_s=60, now=later(30))
+    assert not ledger.renew_lease(ACCOUNT, "run-1", ttl_s=60, now=later(90))  # expired at 90
+    assert not ledger.release_lease(ACCOUNT, "run-2")
+    assert ledger.release_lease(ACCOUNT, "run-1")
+    assert ledger.acquire_lease(ACCOUNT, "run-2", ttl_s=60, now=later(31))
+
+
+def test_two_ledgers_on_one_file_share_the_lease(make_ledger: Callable[..., Ledger]) -> None:
+    """Two runs (two connections to one file) cannot both hold an account."""
+    first, second = make_ledger(), make_ledger()
+    assert first.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    assert not second.acquire_lease(ACCOUNT, "run-2", ttl_s=60, now=T0)
+
+
+# Recovering what a lost worker left -----------------------------------------------------
+
+
+def test_recover_stale_hands_back_a_lost_workers_entries(ledger: Ledger) -> None:
+    """claimed goes back to pending; submitting becomes unknown (it may have been clicked)."""
+    ledger.add([complaint_entry("c-1"), complaint_entry("c-2")])
+    ledger.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    ledger.claim_next(ACCOUNT, T0, holder="run-1")
+    ledger.mark_submitting("c-1", now=later(1))
+    ledger.claim_next(ACCOUNT, later(2), holder="run-1")
+    assert ledger.recover_stale(later(59)) == []
+    moved = {r.key: r for r in ledger.recover_stale(later(60))}
+    assert (moved["c-1"].state, moved["c-2"].state) == ("unknown", "pending")
+    assert "may be on the portal" in (moved["c-1"].error or "")
+    assert "before the submit click" in (moved["c-2"].error or "")
+    assert ledger.in_doubt()[0].key == "c-1"
+
+
+def test_recover_stale_after_a_takeover(ledger: Ledger) -> None:
+    """Entries claimed under a lease another run has since taken over are recovered."""
+    ledger.add([complaint_entry("c-1")])
+    ledger.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    ledger.claim_next(ACCOUNT, T0, holder="run-1")
+    ledger.acquire_lease(ACCOUNT, "run-2", ttl_s=60, now=later(61))
+    assert [r.key for r in ledger.recover_stale(later(62))] == ["c-1"]
+
+
+def test_recover_stale_leaves_a_live_workers_entries_alone(ledger: Ledger) -> None:
+    """While the claiming worker's lease is live, its entries stay where they are."""
+    ledger.add([complaint_entry("c-1")])
+    ledger.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    ledger.claim_next(ACCOUNT, T0, holder="run-1")
+    ledger.renew_lease(ACCOUNT, "run-1", ttl_s=60, now=later(50))
+    assert ledger.recover_stale(later(100)) == []
+    assert state_of(ledger, "c-1") == "claimed"
+
+
+# Status and storage ---------------------------------------------------------------------
+
+
+def test_status_rows_and_counts(ledger: Ledger) -> None:
+    """rows() gives what `ippbot status --json` prints; counts() lists every state."""
+    ledger.add([ipr_entry(key="e-1"), complaint_entry("c-1")])
+    ledger.claim_next(ACCOUNT)
+    ledger.fail("e-1", "registration number unknown")
+    row = ledger.rows()[0].model_dump(mode="json")
+    assert {"key", "kind", "state", "attempts", "portal_ref", "error"} <= set(row)
+    assert (row["key"], row["state"], row["attempts"]) == ("e-1", "failed", 1)
+    assert row["error"] == "registration number unknown"
+    counts = ledger.counts()
+    assert list(counts) == list(STATES)
+    assert (counts["failed"], counts["pending"], sum(counts.values())) == (1, 1, 2)
+
+
+def test_payloads_come_back_as_the_models_they_went_in_as(ledger: Ledger) -> None:
+    """What is stored as JSON is read back as the same Ipr or Complaint."""
+    entries = [ipr_entry(key="e-1"), complaint_entry("c-1", depends_on="e-1")]
+    ledger.add(entries)
+    assert [ledger.get(e.key).entry for e in entries] == entries
+
+
+def test_the_ledger_file_is_wal_with_synchronous_full(ledger: Ledger, tmp_path: Path) -> None:
+    """On SQLite the ledger runs WAL, synchronous=FULL, a busy timeout and foreign keys."""
+    ledger.add([ipr_entry()])
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    with ledger.engine.connect() as conn:
+        pragma = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("synchronous", "busy_timeout", "foreign_keys")
+        }
+    assert pragma == {"synchronous": 2, "busy_timeout": 30_000, "foreign_keys": 1}  # 2 is FULL
+
+
+def test_open_puts_the_ledger_in_the_data_dir(tmp_path: Path) -> None:
+    """Ledger.open creates DATA_DIR and the ledger file in it."""
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    with Ledger.open(settings) as opened:
+        opened.add([ipr_entry()])
+    assert (tmp_path / "data" / "ledger.sqlite3").is_file()
+
+
+def test_open_on_an_unusable_data_dir_is_an_environment_problem(tmp_path: Path) -> None:
+    """A data dir that cannot be created is reported with a fix (exit code 3)."""
+    (tmp_path / "file").write_text("not a folder")
+    settings = Settings(_env_file=None, data_dir=tmp_path / "file" / "data")  # type: ignore[call-arg]
+    with pytest.raises(EnvironmentProblem, match="IPPBOT_DATA_DIR"):
+        Ledger.open(settings)
+
+
+def test_naive_times_are_refused(ledger: Ledger) -> None:
+    """Times must be aware; a naive datetime is a bug in the caller, not local time."""
+    with pytest.raises(ValueError, match="aware"):
+        ledger.claim_next(ACCOUNT, datetime(2026, 3, 1, 22, 0))
