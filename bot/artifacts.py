@@ -1,0 +1,132 @@
+"""A run's artifacts: where each file goes under `DATA_DIR/runs/<run-id>/`, and the summary's schema.
+
+    runs/<run-id>/
+      log.jsonl                  every log line of the run (JSON, secrets redacted)
+      summary.json               `RunSummary`: counts per state and one `EntryResult` per entry worked
+      report.html                the operator's report (bot.report)
+      entries/<name>.json        the entry's payload as enqueued, for QA replay
+      traces/<name>.zip          Playwright trace (per --trace)
+      har/<name>.har             network log, scrubbed of cookies, tokens and passwords (--har)
+      screenshots/<name>.png     the confirmation page: evidence of filing
+
+`<name>` is the entry's key made safe for a file name (`file_name`). The folder is created
+0700: a trace may show the portal's pages as the account sees them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+def file_name(key: str) -> str:
+    """An entry key as a safe, unique file name: readable part plus a short hash."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.")[:60] or "entry"
+    return f"{readable}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable run id: the UTC time, to the millisecond."""
+    moment = now or datetime.now(UTC)
+    return moment.strftime("%Y%m%dT%H%M%S") + f"-{moment.microsecond // 1000:03d}"
+
+
+class StepTiming(BaseModel):
+    """How long one flow step took and how it ended."""
+
+    flow: str
+    step: str
+    duration_ms: int
+    outcome: str
+
+
+class EntryResult(BaseModel):
+    """What happened to one entry in a run."""
+
+    key: str
+    kind: str
+    state: str
+    portal_ref: str | None = None
+    existing: bool = False
+    attempts: int = 0
+    duration_ms: int = 0
+    error: str | None = None
+    refused: list[dict[str, str]] = Field(default_factory=list)
+    steps: list[StepTiming] = Field(default_factory=list)
+    screenshot: str | None = None
+    trace: str | None = None
+    har: str | None = None
+
+
+class RunSummary(BaseModel):
+    """The run as a whole: when, against what, and every entry's result."""
+
+    run_id: str
+    started_at: str
+    finished_at: str | None = None
+    portal_url: str
+    trace_mode: str
+    counts: dict[str, int] = Field(default_factory=dict)
+    entries: list[EntryResult] = Field(default_factory=list)
+
+
+class RunDir:
+    """The paths of one run's artifacts."""
+
+    def __init__(self, runs_dir: Path, run_id: str) -> None:
+        self.run_id = run_id
+        self.root = runs_dir / run_id
+
+    def create(self) -> RunDir:
+        """Make the run's folders, readable by the owner only."""
+        for sub in ("", "entries", "traces", "har", "screenshots"):
+            (self.root / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self
+
+    @property
+    def log(self) -> Path:
+        return self.root / "log.jsonl"
+
+    @property
+    def summary(self) -> Path:
+        return self.root / "summary.json"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.html"
+
+    def entry(self, key: str) -> Path:
+        return self.root / "entries" / f"{file_name(key)}.json"
+
+    def trace(self, key: str) -> Path:
+        return self.root / "traces" / f"{file_name(key)}.zip"
+
+    def har(self, key: str) -> Path:
+        return self.root / "har" / f"{file_name(key)}.har"
+
+    def screenshot(self, key: str) -> Path:
+        return self.root / "screenshots" / f"{file_name(key)}.png"
+
+    def relative(self, path: Path) -> str:
+        """A path inside the run as the summary records it (relative to the run's folder)."""
+        return path.relative_to(self.root).as_posix()
+
+    def write_summary(self, summary: RunSummary) -> None:
+        """Write summary.json atomically."""
+        tmp = self.summary.with_suffix(".tmp")
+        tmp.write_text(summary.model_dump_json(indent=2), encoding="utf-8")
+        tmp.replace(self.summary)
+
+    def read_summary(self) -> RunSummary:
+        """Read summary.json back."""
+        return RunSummary.model_validate_json(self.summary.read_text(encoding="utf-8"))
+
+
+def latest_run(runs_dir: Path) -> RunDir | None:
+    """The most recent run with a summary, if any."""
+    runs = sorted(p.name for p in runs_dir.glob("*/summary.json") for p in [p.parent])
+    return RunDir(runs_dir, runs[-1]) if runs else None
