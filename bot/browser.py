@@ -102,7 +102,9 @@ class BrowserSession:
         self._settings = settings
         self._block_assets = block_assets
 
-    def new_context(self, storage_state: Path | None = None) -> BrowserContext:
+    def new_context(
+        self, storage_state: Path | None = None, *, record_har_path: Path | None = None
+    ) -> BrowserContext:
         """A fresh context, logged in when `storage_state` (a stored session) is given.
 
         Relative URLs resolve against the portal; every wait defaults to `timeout_ms`.
@@ -114,6 +116,8 @@ class BrowserSession:
             ignore_https_errors=False,
             locale="en-US",  # the portal's language follows Accept-Language; selectors are English
             service_workers="block",  # so every request passes through our routes
+            record_har_path=record_har_path,
+            record_har_content="embed" if record_har_path else None,
         )
         context.set_default_timeout(self._settings.timeout_ms)
         if self._block_assets:

@@ -19,8 +19,10 @@ from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 
-from bot import logs
+from bot import commands, logs
+from bot import demo as demo_story
 from bot.errors import EXIT_USAGE, IppbotError, exit_code_for
+from bot.runner import RunOptions
 from bot.settings import Settings, TraceMode, load_settings
 
 ISSUE_ACCOUNT_AND_RUN = 3
@@ -54,6 +56,10 @@ def _settings(**overrides: Any) -> Settings:
     return settings
 
 
+def _exit(code: int) -> NoReturn:
+    raise typer.Exit(code)
+
+
 def _not_built(command: str, issue: int) -> NoReturn:
     typer.echo(f"ippbot {command}: not built yet (see issue {issue})", err=True)
     raise typer.Exit(EXIT_USAGE)
@@ -78,8 +84,8 @@ def _flags(pairs: Mapping[str, object]) -> list[str]:
 
 @app.command()
 def demo() -> None:
-    """Run the sample batch on the mock portal, start to end (for now: serve the portal)."""
-    _exec_portal(["--port", "0"])
+    """Run the sample batch on a mock portal of its own, start to end, and print the report's path."""
+    _exit(demo_story.demo(_settings()))
 
 
 @portal_app.command(
@@ -135,8 +141,7 @@ def enqueue(
     files: Annotated[list[Path], typer.Argument(help="Batch files, YAML or CSV.")],
 ) -> None:
     """Validate batch files and add their entries to the ledger in one transaction."""
-    _settings()
-    _not_built("enqueue", ISSUE_LEDGER)
+    _exit(commands.enqueue(_settings(), files))
 
 
 @app.command()
@@ -158,14 +163,14 @@ def run(
     ] = False,
 ) -> None:
     """Work the queue one entry at a time, writing the run's artifacts and report."""
-    _settings(
+    settings = _settings(
         headless=False if headed else None,
         slow_mo_ms=slow_mo,
         trace=trace,
         har=True if har else None,
         pause_on_failure=True if pause_on_failure else None,
     )
-    _not_built("run", ISSUE_ACCOUNT_AND_RUN)
+    _exit(commands.run(settings, RunOptions(limit=limit)))
 
 
 @app.command()
@@ -175,15 +180,19 @@ def status(
     ] = False,
 ) -> None:
     """Every entry with its state, attempts, portal reference and last error."""
-    _settings()
-    _not_built("status", ISSUE_LEDGER)
+    _exit(commands.status(_settings(), json_output))
 
 
 @app.command()
 def sync() -> None:
     """Read IPR review results and complaint statuses back from the portal into the ledger."""
-    _settings()
-    _not_built("sync", ISSUE_LEDGER)
+    _exit(commands.sync_command(_settings()))
+
+
+@app.command()
+def worker() -> None:
+    """Run the queue's consumer: triggered runs, the nightly schedule (IPPBOT_SCHEDULE) and the sweeper."""
+    _exit(commands.worker(_settings()))
 
 
 @app.command()

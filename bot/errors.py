@@ -10,7 +10,8 @@ Every error ippbot raises on purpose is an `IppbotError`::
      |    +-- UnknownEntry           no entry has that key
      |    +-- IllegalTransition      the state machine does not allow that move
      |    +-- StaleEntry             the entry changed since the caller read it (another worker)
-     |    `-- LeaseNotHeld           the account's lease is not held (any more) by this worker
+     |    +-- LeaseNotHeld           the account's lease is not held (any more) by this worker
+     |    `-- AccountBusy            another run holds the account's lease: this run did nothing
      `-- PortalError                 something went wrong on the portal, for one entry
           +-- TransientPortalError   may succeed if tried again (`is_transient`)
           |    +-- PortalTimeout
@@ -335,3 +336,14 @@ def _first_part(exc: BaseException) -> str:
 def _is_connection_error(message: str) -> bool:
     lowered = message.lower()
     return any(marker in lowered for marker in _CONNECTION_MARKERS)
+
+
+class AccountBusy(LedgerError):
+    """Raised by the runner when another run holds the account's lease (one run per account).
+
+    Nothing was done; the other run carries on. Exit code 1.
+    """
+
+    def __init__(self, account: str) -> None:
+        super().__init__(f"another ippbot run is working account {account}; this run did nothing")
+        self.account = account

@@ -209,13 +209,13 @@ class Ledger:
 
     @classmethod
     def open(
-        cls, settings: Settings, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+        cls, settings: Settings, *, clock: Clock = utc_now, max_attempts: int | None = None
     ) -> Ledger:
         """The ledger in the data dir (`DATA_DIR/ledger.sqlite3`), created if need be."""
         path = Path(settings.data_dir) / LEDGER_FILE
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(f"sqlite:///{path}", clock=clock, max_attempts=max_attempts)
+            return cls(f"sqlite:///{path}", clock=clock, max_attempts=max_attempts or settings.max_attempts)
         except (OSError, OperationalError) as exc:
             raise EnvironmentProblem(
                 f"cannot open the ledger at {path}: {exc}",

@@ -19,7 +19,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,23 +132,33 @@ def configure(
     *,
     stream: TextIO | None = None,
     log_file: Path | None = None,
+    observers: Sequence[Processor] = (),
+    console_level: str | None = None,
 ) -> None:
     """Set up structlog for the whole process; call again to add or change a run's log file.
 
     Logs go to `stream` (stderr by default, so stdout stays for command output).
+    `observers` are processors that see every event after redaction (a run's step timer).
+    `console_level` keeps the terminal quieter than the log file (e.g. "warning" for a demo).
     """
     if isinstance(settings, Settings):
         register_secret(settings.password)
     out = stream if stream is not None else sys.stderr
     structlog.configure(
-        processors=_processors(settings.log_format, out, _open_sink(log_file)),
+        processors=[*_processors(settings.log_format, out, _open_sink(log_file), observers, console_level)],
         wrapper_class=structlog.make_filtering_bound_logger(_level(settings.log_level)),
         logger_factory=structlog.WriteLoggerFactory(file=out),
         cache_logger_on_first_use=False,  # loggers must follow a later configure()
     )
 
 
-def _processors(log_format: LogFormat, out: TextIO, sink: _JsonFileSink | None) -> list[Processor]:
+def _processors(
+    log_format: LogFormat,
+    out: TextIO,
+    sink: _JsonFileSink | None,
+    observers: Sequence[Processor] = (),
+    console_level: str | None = None,
+) -> list[Processor]:
     chain: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -157,8 +167,11 @@ def _processors(log_format: LogFormat, out: TextIO, sink: _JsonFileSink | None) 
         structlog.processors.format_exc_info,
         redact,
     ]
+    chain.extend(observers)
     if sink is not None:
         chain.append(sink)
+    if console_level is not None:
+        chain.append(_quieter_than(_level(console_level)))
     chain.append(_renderer(log_format, out))
     return chain
 
@@ -168,6 +181,17 @@ def _renderer(log_format: LogFormat, out: TextIO) -> Processor:
     if console:
         return structlog.dev.ConsoleRenderer()
     return structlog.processors.JSONRenderer(default=str)
+
+
+def _quieter_than(level: int) -> Processor:
+    """Drop events below `level` from the terminal (the file and observers already saw them)."""
+
+    def drop(_logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+        if _level(method if method != "exception" else "error") < level:
+            raise structlog.DropEvent
+        return event_dict
+
+    return drop
 
 
 def _level(name: str) -> int:

@@ -67,11 +67,17 @@ class Settings(BaseSettings):
     trace: TraceMode = "retain-on-failure"
     har: bool = False
     pause_on_failure: bool = False
+    pause_timeout_s: float = Field(default=600.0, gt=0)  # how long a paused run waits for the operator
 
     # Retries.
     retry_attempts: int = Field(default=5, ge=1)
     retry_base_s: float = Field(default=1.0, gt=0)
     retry_max_s: float = Field(default=60.0, gt=0)
+
+    # The batch.
+    max_attempts: int = Field(default=5, ge=1)
+    schedule: str = "0 1 * * *"
+    sweep_minutes: int = Field(default=10, ge=1)
 
     # Logs.
     log_format: LogFormat = "auto"

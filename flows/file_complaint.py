@@ -45,7 +45,6 @@ def file_complaint(ctx: FlowContext, complaint: Complaint) -> Filed:
         raise PortalRejected("the portal refused every listing: " + "; ".join(r.reason for r in refused[:3]),
                              entry=ctx.entry or None, step="file_complaint.check", url=ctx.page.url)
     with step(ctx.log, "file_complaint", "submit"):
-        ctx.before_submit()
         check.confirm()
         page = ComplaintDetail(ctx)
         reference = page.confirmation(page.reference, "confirmation")

@@ -27,7 +27,6 @@ def submit_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:
         form.open(type=ipr.type)
         form.fill_ipr(ipr)
     with step(ctx.log, "submit_ipr", "submit"):
-        ctx.before_submit()
         form.submit_ipr()
         page = IprConfirmation(ctx)
         reference = page.confirmation(page.reference, "confirmation")

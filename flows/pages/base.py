@@ -119,6 +119,7 @@ class PortalPage:
         by the portal are `PortalRejected` (it stored nothing and would say the same again).
         """
         button = self.el(key)
+        self.ctx.before_submit()  # the ledger commits "submitting" now, before the click
         try:
             with self.page.expect_navigation(wait_until="domcontentloaded") as nav:
                 button.click()

@@ -96,11 +96,7 @@ def test_every_command_has_help_text() -> None:
     [
         (["account", "register"], "ippbot account register: not built yet (see issue 3)"),
         (["account", "login"], "ippbot account login: not built yet (see issue 3)"),
-        (["run"], "ippbot run: not built yet (see issue 3)"),
         (["selectors", "check"], "ippbot selectors check: not built yet (see issue 3)"),
-        (["enqueue", "batch.yaml"], "ippbot enqueue: not built yet (see issue 4)"),
-        (["status", "--json"], "ippbot status: not built yet (see issue 4)"),
-        (["sync"], "ippbot sync: not built yet (see issue 4)"),
         (["report", "--run", "r1"], "ippbot report: not built yet (see issue 4)"),
         (["replay", "runs/r1"], "ippbot replay: not built yet (see issue 4)"),
     ],
@@ -121,6 +117,7 @@ def test_run_options_override_settings(
     """`run`'s options win over the environment; unset options keep the configured values."""
     monkeypatch.setenv("IPPBOT_TRACE", "off")
     monkeypatch.setenv("IPPBOT_SLOW_MO_MS", "25")
+    monkeypatch.setattr(cli.commands, "run", lambda settings, options: 0)
     ippbot("run", "--headed", "--har", "--pause-on-failure")
     [settings] = built
     assert settings.headless is False
@@ -174,11 +171,12 @@ def test_portal_serve_replaces_itself_with_the_mock_portal(execs: list[list[str]
     ]
 
 
-def test_demo_serves_the_portal_on_a_free_port(execs: list[list[str]]) -> None:
-    """`demo`, for now, serves the mock portal on a free port."""
-    with pytest.raises(ExecvCalledError):
-        cli.main(["demo"])
-    assert execs == [[sys.executable, sys.executable, "-m", "fixtures.portal", "--port", "0"]]
+def test_demo_runs_the_story(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`demo` hands its settings to the demo story and exits with the story's code."""
+    seen: list[Settings] = []
+    monkeypatch.setattr(cli.demo_story, "demo", lambda settings: seen.append(settings) or 0)
+    assert ippbot("demo") == 0
+    assert len(seen) == 1
 
 
 def test_the_cli_does_not_import_the_mock_portal() -> None:

@@ -1,0 +1,127 @@
+"""The operator's batch commands behind the CLI: enqueue, run, status, sync, worker.
+
+Each takes the `Settings` the CLI built and returns the exit code, printing what an operator
+reads: one line of outcome, the report's path, or JSON for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+
+from bot.batch import load_batches
+from bot.errors import EXIT_FAILED, EXIT_OK
+from bot.ledger import Ledger, Record
+from bot.queue import UNFINISHED, Queue, make_huey
+from bot.runner import Runner, RunOptions
+from bot.settings import Settings
+from bot.sync import sync
+
+NOT_DONE = ("failed", "dead", "needs_human", "unknown")
+SHOWN = 5
+
+
+def enqueue(settings: Settings, files: list[Path]) -> int:
+    """Validate every file, then add all their entries in one transaction, and trigger a worker."""
+    entries = load_batches(files)
+    with Ledger.open(settings) as ledger:
+        added, skipped = ledger.add(entries)
+        if added:
+            queue(settings).trigger(settings.email)
+    typer.echo(f"enqueued {added} entries, skipped {skipped} already in the ledger")
+    return EXIT_OK
+
+
+def run(settings: Settings, options: RunOptions) -> int:
+    """Work the queue in this process until it is empty or the limit is reached."""
+    with Ledger.open(settings) as ledger:
+        if options.progress is None and sys.stdout.isatty():  # a person watches: progress, not log lines
+            options.progress = _progress_line(ledger)
+            options.console_level = options.console_level or "warning"
+        summary = Runner(settings, ledger, options).run()
+        report = _write_report(settings, options.run_id)
+    worked = summary.entries
+    bad = [e for e in worked if e.state in NOT_DONE]
+    counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items() if n)
+    typer.echo(f"run {summary.run_id}: {len(worked)} entries worked, {len(bad)} not done; ledger: {counts}")
+    if report:
+        typer.echo(f"report: {report}")
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def _progress_line(ledger: Ledger) -> Callable[[Record], None]:
+    total = sum(1 for row in ledger.rows() if row.state in UNFINISHED)
+    seen = [0]
+
+    def show(record: Record) -> None:
+        seen[0] += 1
+        typer.echo(f"[{seen[0]}/{total}] {record.key}: {record.state} {record.portal_ref or record.error or ''}")
+
+    return show
+
+
+def _write_report(settings: Settings, run_id: str) -> Path | None:
+    try:
+        from bot.report import write_report
+    except ImportError:  # pragma: no cover - until bot.report lands
+        return None
+    from bot.artifacts import RunDir
+
+    return write_report(RunDir(settings.runs_dir, run_id))
+
+
+def status(settings: Settings, as_json: bool) -> int:
+    """Every entry with its state, attempts, portal reference and last error."""
+    with Ledger.open(settings) as ledger:
+        rows = ledger.rows()
+    if as_json:
+        typer.echo(json.dumps([row.model_dump(mode="json") for row in rows]))
+        return EXIT_OK
+    for row in rows:
+        extra = row.portal_ref or ""
+        extra += f" ({row.portal_status})" if row.portal_status else ""
+        extra += f" - {row.error}" if row.error and row.state != "confirmed" else ""
+        typer.echo(f"{row.state:<12} {row.kind:<9} {row.attempts:>2}  {row.key}  {extra}")
+    return EXIT_OK
+
+
+def sync_command(settings: Settings) -> int:
+    """Read the portal back into the ledger and say what changed."""
+    with Ledger.open(settings) as ledger:
+        result = sync(settings, ledger)
+    waiting = result.counter_notices
+    typer.echo(f"synced {len(result.iprs)} IPRs and {len(result.complaints)} complaints; "
+               f"{result.updated} entries updated; {len(waiting)} counter-notices wait for an answer")
+    for reference, url in waiting[:SHOWN]:
+        typer.echo(f"  counter-notice: {reference} {url}")
+    if len(waiting) > SHOWN:
+        typer.echo(f"  ... and {len(waiting) - SHOWN} more (ippbot status, or the portal's complaint pages)")
+    return EXIT_OK
+
+
+def queue(settings: Settings) -> Queue:
+    """The huey queue bound to this ledger: a task works one account's due entries."""
+
+    def work(account: str) -> None:
+        worker_settings = settings.model_copy(update={"email": account})
+        with Ledger.open(worker_settings) as own:
+            Runner(worker_settings, own).run()
+
+    def unfinished() -> list[str]:
+        with Ledger.open(settings) as own:
+            pending = any(row.state in UNFINISHED for row in own.rows())
+        return [settings.email] if pending else []
+
+    return Queue(make_huey(settings), settings, work, unfinished)
+
+
+def worker(settings: Settings) -> int:
+    """Run the huey consumer: triggered runs, the nightly schedule and the sweeper."""
+    from huey.consumer import Consumer
+
+    Consumer(queue(settings).huey, workers=1, periodic=True).run()
+    return EXIT_OK

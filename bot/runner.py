@@ -1,0 +1,299 @@
+"""The run: work the ledger's entries for one account, one at a time, in one browser.
+
+What a run does, in order:
+1. take the account's lease (a second run on the same account stops here);
+2. hand back what a crashed run left (`recover_stale`) and settle every entry in doubt
+   (`unknown`) against the portal's own records before anything new is filed;
+3. claim due entries one by one; for each: a fresh context with the stored session, the
+   entry's flow (which looks the record up before it files), "submitting" committed right
+   before the final click, then confirmed with the portal's reference;
+4. write the run's artifacts (summary.json, traces, HARs, confirmation screenshots).
+
+Outcomes: a transient error before the click goes back to pending with back-off; after the
+click the entry is `unknown` and is reconciled at once; a permanent one fails with the
+portal's reason. The run never files on a guess.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+from playwright.sync_api import BrowserContext, Page, sync_playwright
+from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
+
+from bot import logs
+from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
+from bot.browser import BrowserSession, open_browser
+from bot.errors import (
+    AccountBusy,
+    IppbotError,
+    PermanentPortalError,
+    PortalError,
+    SubmitOutcomeUnknown,
+    TransientPortalError,
+)
+from bot.ledger import Ledger, Record
+from bot.locators import Selectors
+from bot.models import Complaint, Filed, Ipr
+from bot.retry import build_retrying, next_attempt_delay
+from bot.settings import Settings
+from flows.context import FlowContext
+from flows.file_complaint import file_complaint, find_complaint
+from flows.guard import relogging
+from flows.session import ensure_session, stored_session
+from flows.submit_ipr import find_ipr, submit_ipr
+
+LEASE_TTL_S = 300.0
+KILL_HOOK_ENV = "IPPBOT_TEST_KILL_AT"  # tests only: SIGKILL this process at the named step
+
+
+class StepRecorder:
+    """A log processor that keeps each entry's `step.end` timings for the summary."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, list[StepTiming]] = {}
+
+    def __call__(self, _logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+        if event.get("event") == "step.end" and event.get("entry"):
+            timing = StepTiming(flow=str(event.get("flow", "")), step=str(event.get("step", "")),
+                                duration_ms=int(event.get("duration_ms", 0)), outcome=str(event.get("outcome", "")))
+            self.steps.setdefault(str(event["entry"]), []).append(timing)
+        return event
+
+
+@dataclass
+class RunOptions:
+    """What the command line adds to the settings for one run."""
+
+    limit: int | None = None
+    pause: Callable[[str], bool] | None = None
+    on_failure: Callable[[Page, BaseException], None] | None = None
+    progress: Callable[[Record], None] | None = None
+    run_id: str = field(default_factory=new_run_id)
+    console_level: str | None = None
+
+
+def kill_point(step: str) -> None:
+    """Die here, hard, when a reliability test names this step (never set in production)."""
+    if os.environ.get(KILL_HOOK_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Runner:
+    """One run over one account's due entries."""
+
+    def __init__(self, settings: Settings, ledger: Ledger, options: RunOptions | None = None) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.options = options or RunOptions()
+        self.account = settings.email
+        self.holder = f"run-{self.options.run_id}-{os.getpid()}"
+        self.run_dir = RunDir(settings.runs_dir, self.options.run_id)
+        self.recorder = StepRecorder()
+        self.log: FilteringBoundLogger = structlog.get_logger("ippbot.run")
+        self.summary = RunSummary(run_id=self.options.run_id, started_at=_now_iso(),
+                                  portal_url=settings.portal_url, trace_mode=settings.trace)
+        self.selectors = Selectors.load(settings.resolved_selectors_dir())
+        self.rng = random.Random()
+
+    # -- the run --------------------------------------------------------------------------------
+    def run(self) -> RunSummary:
+        """Work every due entry (up to the limit); returns the run's summary."""
+        self.run_dir.create()
+        logs.configure(self.settings, log_file=self.run_dir.log, observers=[self.recorder],
+                       console_level=self.options.console_level)
+        if not self.ledger.acquire_lease(self.account, self.holder, LEASE_TTL_S):
+            raise AccountBusy(self.account)
+        try:
+            self.ledger.recover_stale()
+            with sync_playwright() as pw, open_browser(self.settings, pw) as browser:
+                self._preflight(browser)
+                self._settle_in_doubt(browser)
+                self._work(browser)
+        finally:
+            self.ledger.release_lease(self.account, self.holder)
+            self._finish()
+        return self.summary
+
+    def _preflight(self, browser: BrowserSession) -> None:
+        with self._context(browser, None) as context:
+            ensure_session(self._flow_ctx(context.new_page(), "preflight"))
+
+    def _settle_in_doubt(self, browser: BrowserSession) -> None:
+        for record in self.ledger.in_doubt():
+            if record.state == "unknown":
+                self._reconcile(browser, record)
+
+    def _work(self, browser: BrowserSession) -> None:
+        done = 0
+        while self.options.limit is None or done < self.options.limit:
+            self.ledger.renew_lease(self.account, self.holder, LEASE_TTL_S)
+            kill_point("between_entries")
+            record = self.ledger.claim_next(self.account, holder=self.holder)
+            if record is None:
+                return
+            self._work_entry(browser, record)
+            done += 1
+
+    # -- one entry ------------------------------------------------------------------------------
+    def _work_entry(self, browser: BrowserSession, record: Record) -> None:
+        started = time.monotonic()
+        self.run_dir.entry(record.key).write_text(record.entry.model_dump_json(indent=2), encoding="utf-8")
+        result = EntryResult(key=record.key, kind=record.kind, state=record.state, attempts=record.attempts)
+        with self._context(browser, record.key) as context:
+            page = context.new_page()
+            failed = self._attempt(page, record, result)
+            self._keep_evidence(context, page, record.key, result, failed)
+        if self.settings.har:  # written when the context closed: scrub it before anything else
+            _scrub_har(self.run_dir.har(record.key))
+        final = self.ledger.get(record.key)
+        result.state, result.attempts = final.state, final.attempts
+        result.portal_ref, result.error = final.portal_ref, final.error
+        result.duration_ms = round((time.monotonic() - started) * 1000)
+        result.steps = self.recorder.steps.pop(record.key, [])
+        self.summary.entries.append(result)
+        if self.options.progress:
+            self.options.progress(final)
+
+    def _attempt(self, page: Page, record: Record, result: EntryResult) -> bool:
+        """Run the entry's flow and move the ledger by its outcome; True when it did not confirm."""
+        state = {"version": record.version}
+        ctx = self._flow_ctx(page, record.key, before_submit=lambda: self._submitting(record.key, state))
+        retrying = build_retrying(self.settings, log=ctx.log)
+        try:
+            filed = retrying(relogging(ctx, lambda: self._flow(ctx, record)))
+        except SubmitOutcomeUnknown as exc:
+            self.ledger.mark_unknown(record.key, str(exc), version=state["version"])
+            return self._reconcile_page(page, self.ledger.get(record.key))
+        except (PortalError, IppbotError) as exc:
+            self._failed(record, state, exc, page)
+            return True
+        except Exception as exc:  # a bug or a browser crash: never lose what the ledger knows
+            self._failed(record, state, PortalError(f"{type(exc).__name__}: {exc}", entry=record.key), page)
+            return True
+        kill_point("after_confirmation")
+        self.ledger.confirm(record.key, filed.reference, existing=filed.existing, version=state["version"])
+        result.existing = filed.existing
+        result.refused = [r.model_dump() for r in filed.refused]
+        return False
+
+    def _flow(self, ctx: FlowContext, record: Record) -> Filed:
+        kill_point("before_form")
+        payload = record.payload
+        if isinstance(payload, Ipr):
+            return submit_ipr(ctx, payload)
+        if isinstance(payload, Complaint):
+            return file_complaint(ctx, payload)
+        raise TypeError(f"unknown entry kind {record.kind}")
+
+    def _submitting(self, key: str, state: dict[str, int]) -> None:
+        """Commit "submitting" before the click; the flow clicks only after this returns."""
+        kill_point("after_fields")
+        state["version"] = self.ledger.mark_submitting(key, version=state["version"]).version
+        kill_point("after_submitting_committed")
+
+    def _failed(self, record: Record, state: dict[str, int], exc: BaseException, page: Page) -> None:
+        current = self.ledger.get(record.key)
+        message = logs.mask_secrets(str(exc))
+        if current.state == "submitting":  # something broke after "submitting": it may be filed
+            self.ledger.mark_unknown(record.key, message, version=state["version"])
+            self._reconcile_page(page, self.ledger.get(record.key))
+            return
+        if self.options.on_failure is not None:
+            self.options.on_failure(page, exc)
+        if isinstance(exc, TransientPortalError):
+            delay = next_attempt_delay(current.attempts, self.settings, self.rng)
+            self.ledger.retry_later(record.key, message, delay, version=state["version"])
+        elif isinstance(exc, PermanentPortalError):
+            self.ledger.fail(record.key, message, version=state["version"])
+        else:
+            delay = next_attempt_delay(current.attempts, self.settings, self.rng)
+            self.ledger.retry_later(record.key, message, delay, version=state["version"])
+        self.log.warning("entry.failed", entry=record.key, error=type(exc).__name__, detail=message)
+
+    # -- reconciliation -------------------------------------------------------------------------
+    def _reconcile(self, browser: BrowserSession, record: Record) -> None:
+        with self._context(browser, record.key) as context:
+            self._reconcile_page(context.new_page(), record)
+
+    def _reconcile_page(self, page: Page, record: Record) -> bool:
+        """Look an unknown entry up on the portal: found -> confirmed, absent -> pending. True unless found."""
+        ctx = self._flow_ctx(page, record.key)
+        retrying = build_retrying(self.settings, log=ctx.log)
+        try:
+            found = retrying(relogging(ctx, lambda: self._lookup(ctx, record)))
+        except (PortalError, IppbotError) as exc:
+            self.log.warning("entry.reconcile_failed", entry=record.key, error=str(exc))
+            return True  # stays unknown; the next run settles it before filing anything
+        self.ledger.reconcile(record.key, found, proof_absent=found is None, version=record.version)
+        self.log.info("entry.reconciled", entry=record.key, found=found)
+        return found is None
+
+    def _lookup(self, ctx: FlowContext, record: Record) -> str | None:
+        payload = record.payload
+        if isinstance(payload, Ipr):
+            return find_ipr(ctx, payload)
+        assert isinstance(payload, Complaint)
+        filed = find_complaint(ctx, payload)
+        return filed.reference if filed else None
+
+    # -- browser contexts and evidence ------------------------------------------------------------
+    def _context(self, browser: BrowserSession, key: str | None) -> AbstractContextManager[BrowserContext]:
+        har = self.run_dir.har(key) if key and self.settings.har else None
+        context = browser.new_context(stored_session(self.settings.session_file), record_har_path=har)
+        if key and self.settings.trace != "off":
+            full = self.settings.trace == "on"
+            context.tracing.start(screenshots=full, snapshots=full, sources=False, title=key)
+        return closing(context)
+
+    def _keep_evidence(self, context: BrowserContext, page: Page, key: str, result: EntryResult,
+                       failed: bool) -> None:
+        if not failed and not result.existing:
+            path = self.run_dir.screenshot(key)
+            page.screenshot(path=path)
+            result.screenshot = self.run_dir.relative(path)
+        if self.settings.trace == "on" or (self.settings.trace == "retain-on-failure" and failed):
+            path = self.run_dir.trace(key)
+            context.tracing.stop(path=path)
+            result.trace = self.run_dir.relative(path)
+        elif self.settings.trace != "off":
+            context.tracing.stop()
+        if self.settings.har:
+            result.har = self.run_dir.relative(self.run_dir.har(key))
+
+    def _flow_ctx(self, page: Page, key: str, *, before_submit: Callable[[], None] | None = None) -> FlowContext:
+        ctx = FlowContext(page=page, selectors=self.selectors, settings=self.settings,
+                          log=self.log.bind(entry=key), entry=key)
+        if self.options.pause is not None:
+            ctx.pause = self.options.pause
+        if before_submit is not None:
+            ctx.before_submit = before_submit
+        return ctx
+
+    # -- the end ----------------------------------------------------------------------------------
+    def _finish(self) -> None:
+        self.summary.finished_at = _now_iso()
+        self.summary.counts = {str(k): v for k, v in self.ledger.counts().items()}
+        self.run_dir.write_summary(self.summary)
+
+
+def _scrub_har(path: Path) -> None:
+    try:
+        from bot.har import scrub_har
+    except ImportError:  # pragma: no cover - until bot.har lands
+        return
+    if path.exists():
+        scrub_har(path)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,61 @@
+"""`ippbot sync`: read review outcomes and complaint statuses back from the portal into the ledger.
+
+IPR review results wake the complaints waiting for them; complaint statuses and the
+counter-notices waiting for an answer are reported. It only reads the portal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+from playwright.sync_api import sync_playwright
+
+from bot.browser import open_browser
+from bot.ledger import Ledger
+from bot.locators import Selectors
+from bot.models import ComplaintStatus, IprStatus
+from bot.settings import Settings
+from flows.context import FlowContext
+from flows.read_status import counter_notices_waiting, read_complaints, read_iprs
+from flows.session import ensure_session, stored_session
+
+
+@dataclass
+class SyncResult:
+    """What a sync read and changed."""
+
+    iprs: list[IprStatus] = field(default_factory=list)
+    complaints: list[ComplaintStatus] = field(default_factory=list)
+    updated: int = 0
+
+    @property
+    def counter_notices(self) -> list[tuple[str, str]]:
+        """(complaint reference, listing URL) waiting for the complainant's answer."""
+        return counter_notices_waiting(self.complaints)
+
+
+def read_portal(settings: Settings) -> SyncResult:
+    """Log in if need be and read every IPR and open complaint from the portal."""
+    with sync_playwright() as pw, open_browser(settings, pw) as browser, \
+            browser.context(stored_session(settings.session_file)) as context:
+        ctx = FlowContext(page=context.new_page(), selectors=Selectors.load(settings.resolved_selectors_dir()),
+                          settings=settings, log=structlog.get_logger("ippbot.sync"), entry="sync")
+        ensure_session(ctx)
+        return SyncResult(iprs=read_iprs(ctx), complaints=read_complaints(ctx, open_only=True))
+
+
+def apply(ledger: Ledger, result: SyncResult) -> SyncResult:
+    """Record what the portal said on the ledger's confirmed entries."""
+    by_ref = {i.reference: i.status for i in result.iprs} | {c.reference: c.status for c in result.complaints}
+    for row in ledger.rows():
+        status = by_ref.get(row.portal_ref or "")
+        if row.state == "confirmed" and status and status != row.portal_status:
+            ledger.set_portal_status(row.key, status)
+            result.updated += 1
+    return result
+
+
+def sync(settings: Settings, ledger: Ledger) -> SyncResult:
+    """Read the portal and update the ledger."""
+    return apply(ledger, read_portal(settings))
