@@ -125,15 +125,17 @@ def portal_serve(
 @account_app.command("register")
 def account_register() -> None:
     """Register the configured account on the portal (verification code from the mailbox)."""
-    _settings()
-    _not_built("account register", ISSUE_ACCOUNT_AND_RUN)
+    from bot.account import register_account
+
+    register_account(_settings(), say=typer.echo)
 
 
 @account_app.command("login")
 def account_login() -> None:
     """Log in with the configured account and store the session in the data dir."""
-    _settings()
-    _not_built("account login", ISSUE_ACCOUNT_AND_RUN)
+    from bot.account import login_account
+
+    login_account(_settings(), say=typer.echo)
 
 
 @app.command()
@@ -221,8 +223,13 @@ def replay(
 @selectors_app.command("check")
 def selectors_check() -> None:
     """Check every selector against the live portal; list those matching none or several."""
-    _settings()
-    _not_built("selectors check", ISSUE_ACCOUNT_AND_RUN)
+    from bot.errors import EXIT_FAILED, EXIT_OK
+    from bot.selectors_check import check_selectors
+
+    report = check_selectors(_settings())
+    for line in report.lines():
+        typer.echo(line)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -232,3 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     except IppbotError as exc:
         typer.echo(f"ippbot: {exc}", err=True)
         sys.exit(exit_code_for(exc))
+
+
+if __name__ == "__main__":
+    main()

@@ -500,6 +500,12 @@ class Ledger:
                 ).rowcount
             )
 
+    def lease_holder(self, account: str, now: datetime | None = None) -> str | None:
+        """Who holds the account's live lease, if anyone."""
+        with self._engine.connect() as conn:
+            row = _live_lease(conn, account, self._now(now))
+        return str(row.holder) if row is not None else None
+
     def release_lease(self, account: str, holder: str) -> bool:
         """Give the lease up; False if `holder` did not hold it."""
         with self._engine.begin() as conn:

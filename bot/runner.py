@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, closing
@@ -46,6 +47,7 @@ from bot.locators import Selectors
 from bot.models import Complaint, Filed, Ipr
 from bot.retry import build_retrying, next_attempt_delay
 from bot.settings import Settings
+from bot.tracefile import scrub_trace
 from flows.context import FlowContext
 from flows.file_complaint import file_complaint, find_complaint
 from flows.guard import relogging
@@ -96,7 +98,7 @@ class Runner:
         self.ledger = ledger
         self.options = options or RunOptions()
         self.account = settings.email
-        self.holder = f"run-{self.options.run_id}-{os.getpid()}"
+        self.holder = f"run {self.options.run_id} on {socket.gethostname()} pid {os.getpid()}"
         self.run_dir = RunDir(settings.runs_dir, self.options.run_id)
         self.recorder = StepRecorder()
         self.log: FilteringBoundLogger = structlog.get_logger("ippbot.run")
@@ -111,8 +113,7 @@ class Runner:
         self.run_dir.create()
         logs.configure(self.settings, log_file=self.run_dir.log, observers=[self.recorder],
                        console_level=self.options.console_level)
-        if not self.ledger.acquire_lease(self.account, self.holder, LEASE_TTL_S):
-            raise AccountBusy(self.account)
+        self._take_lease()
         try:
             self.ledger.recover_stale()
             with sync_playwright() as pw, open_browser(self.settings, pw) as browser:
@@ -123,6 +124,18 @@ class Runner:
             self.ledger.release_lease(self.account, self.holder)
             self._finish()
         return self.summary
+
+    def _take_lease(self) -> None:
+        """Take the account's lease; a lease left by a killed run on this machine is taken over."""
+        if self.ledger.acquire_lease(self.account, self.holder, LEASE_TTL_S):
+            return
+        holder = self.ledger.lease_holder(self.account)
+        if holder is not None and _dead_local_holder(holder):
+            self.log.warning("lease.taken_over", account=self.account, dead_holder=holder)
+            self.ledger.release_lease(self.account, holder)
+            if self.ledger.acquire_lease(self.account, self.holder, LEASE_TTL_S):
+                return
+        raise AccountBusy(self.account)
 
     def _preflight(self, browser: BrowserSession) -> None:
         with self._context(browser, None) as context:
@@ -264,6 +277,7 @@ class Runner:
         if self.settings.trace == "on" or (self.settings.trace == "retain-on-failure" and failed):
             path = self.run_dir.trace(key)
             context.tracing.stop(path=path)
+            scrub_trace(path)
             result.trace = self.run_dir.relative(path)
         elif self.settings.trace != "off":
             context.tracing.stop()
@@ -277,6 +291,7 @@ class Runner:
             ctx.pause = self.options.pause
         if before_submit is not None:
             ctx.before_submit = before_submit
+            ctx.after_click = lambda: kill_point("after_click")
         return ctx
 
     # -- the end ----------------------------------------------------------------------------------
@@ -284,6 +299,20 @@ class Runner:
         self.summary.finished_at = _now_iso()
         self.summary.counts = {str(k): v for k, v in self.ledger.counts().items()}
         self.run_dir.write_summary(self.summary)
+
+
+def _dead_local_holder(holder: str) -> bool:
+    """Whether a lease holder named like ours is a process of this machine that no longer runs."""
+    parts = holder.split()
+    if len(parts) != 6 or parts[2] != "on" or parts[3] != socket.gethostname() or not parts[5].isdigit():
+        return False
+    try:
+        os.kill(int(parts[5]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _scrub_har(path: Path) -> None:

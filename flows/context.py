@@ -27,6 +27,7 @@ class FlowContext:
     `pause` hands the page to the operator (headed runs) and says whether they dealt with it;
     the default never pauses. `before_submit` runs right before a final submit click: the
     ledger commits "submitting" there, so a crash after the click is never taken for "not filed".
+    `after_click` runs right after that click, before the answer is read (a test hook).
     """
 
     page: Page
@@ -36,6 +37,7 @@ class FlowContext:
     entry: str = ""
     pause: Callable[[str], bool] = field(default=_no_pause)
     before_submit: Callable[[], None] = field(default=_nothing)
+    after_click: Callable[[], None] = field(default=_nothing)
 
     @property
     def base_url(self) -> str:

@@ -96,7 +96,7 @@ class PortalPage:
 
     def hand_over_human_check(self, step: str) -> None:
         """Give the slider to the operator; `NeedsHuman` unless they completed it."""
-        if self.human_check_present() and not self.ctx.pause("complete the slider check, then resume"):
+        if self.human_check_present() and not self.ctx.pause("complete the slider check"):
             raise NeedsHuman("the portal shows a slider check meant for a person", **self._where(step))
 
     # -- clicks -------------------------------------------------------------------------------
@@ -123,6 +123,7 @@ class PortalPage:
         try:
             with self.page.expect_navigation(wait_until="domcontentloaded") as nav:
                 button.click()
+                self.ctx.after_click()
             response = nav.value
             if response is None:  # an error page: the answer was cut off
                 raise PortalServerError("the answer was cut off", **self._where(step))
