@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# headed-browser tests need a display: run the suite on a virtual one where Xvfb is installed
-XVFB := $(shell command -v xvfb-run >/dev/null 2>&1 && echo xvfb-run -a)
+# headed-browser tests need a display: the suite runs on a virtual one (Xvfb, installed by setup);
+# looked up when the recipe runs, after setup, not when make reads this file
+XVFB = $$(command -v xvfb-run >/dev/null 2>&1 && echo xvfb-run -a)
 
 .PHONY: setup system demo test lint portal bench soak clean
 
@@ -23,6 +24,13 @@ demo: setup
 
 test: setup
 	$(XVFB) $(BIN)/python -m pytest --tracing retain-on-failure --output test-results
+
+soak: setup
+	IPPBOT_SOAK=1 $(XVFB) $(BIN)/python -m pytest tests/reliability -m reliability --tracing retain-on-failure --output test-results
+
+# every benchmark of bench/, each on its own mock portal; writes docs/BENCHMARKS.md (about an hour)
+bench: setup
+	$(BIN)/python -m bench
 
 lint: setup
 	$(BIN)/ruff check .

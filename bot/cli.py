@@ -11,22 +11,46 @@ process with ``python -m fixtures.portal``, so `bot/` never imports `fixtures/`.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 
-from bot import commands, logs
-from bot import demo as demo_story
-from bot.errors import EXIT_USAGE, IppbotError, exit_code_for
-from bot.runner import RunOptions
+from bot.errors import IppbotError, exit_code_for
 from bot.settings import Settings, TraceMode, load_settings
 
-ISSUE_ACCOUNT_AND_RUN = 3
-ISSUE_LEDGER = 4
+
+def _lazy(name: str) -> ModuleType:
+    """Module `name`, run on first use, so `ippbot --help` imports no ledger, queue, flows or logging
+    (0.9 s before, docs/BENCHMARKS.md); a command imports what it uses when it runs."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from bot import commands, logs
+    from bot import demo as demo_story
+    from bot.runner import RunOptions
+else:
+    commands = _lazy("bot.commands")
+    demo_story = _lazy("bot.demo")
+    logs = _lazy("bot.logs")
+
+    def RunOptions(**options: Any) -> Any:  # noqa: N802 - the class itself, imported when a run starts
+        return importlib.import_module("bot.runner").RunOptions(**options)
+
 
 
 def _typer(help_text: str) -> typer.Typer:
@@ -58,11 +82,6 @@ def _settings(**overrides: Any) -> Settings:
 
 def _exit(code: int) -> NoReturn:
     raise typer.Exit(code)
-
-
-def _not_built(command: str, issue: int) -> NoReturn:
-    typer.echo(f"ippbot {command}: not built yet (see issue {issue})", err=True)
-    raise typer.Exit(EXIT_USAGE)
 
 
 def _exec_portal(args: list[str]) -> NoReturn:
@@ -206,18 +225,27 @@ def report(
         Path | None, typer.Option(help="Write the report here instead of the run's folder.")
     ] = None,
 ) -> None:
-    """Write the HTML and JSON report of a run."""
-    _settings()
-    _not_built("report", ISSUE_LEDGER)
+    """Write the HTML and JSON report of a run (report.html, summary.json)."""
+    from bot.report import find_run, write_report
+
+    settings = _settings()
+    run = find_run(settings.runs_dir, run_id)
+    page = write_report(run, out)
+    typer.echo(f"report: {page}")
+    typer.echo(f"summary: {page.parent / 'summary.json'}")
 
 
 @app.command()
 def replay(
     path: Annotated[Path, typer.Argument(help="A recorded run's folder.")],
 ) -> None:
-    """QA replay of a recorded run."""
-    _settings()
-    _not_built("replay", ISSUE_LEDGER)
+    """QA replay: re-run an entry's .har with no portal and compare; or serve a trace .zip's viewer.
+
+    Exit code 0 when the replay took the recorded steps to the recorded outcome, 1 otherwise.
+    """
+    from bot.replay import replay as replay_path
+
+    _exit(replay_path(path, _settings(), typer.echo))
 
 
 @selectors_app.command("check")

@@ -16,6 +16,7 @@ import typer
 from bot.batch import load_batches
 from bot.errors import EXIT_FAILED, EXIT_OK
 from bot.ledger import Ledger, Record
+from bot.preflight import check_data_dir
 from bot.queue import UNFINISHED, Queue, make_huey
 from bot.runner import Runner, RunOptions
 from bot.settings import Settings
@@ -28,8 +29,9 @@ SHOWN = 5
 def enqueue(settings: Settings, files: list[Path]) -> int:
     """Validate every file, then add all their entries in one transaction, and trigger a worker."""
     entries = load_batches(files)
+    check_data_dir(settings)
     with Ledger.open(settings) as ledger:
-        added, skipped = ledger.add(entries)
+        added, skipped = ledger.add(entries, account=settings.email)  # the configured account files them
         if added:
             queue(settings).trigger(settings.email)
     typer.echo(f"enqueued {added} entries, skipped {skipped} already in the ledger")
@@ -38,6 +40,7 @@ def enqueue(settings: Settings, files: list[Path]) -> int:
 
 def run(settings: Settings, options: RunOptions) -> int:
     """Work the queue in this process until it is empty or the limit is reached."""
+    check_data_dir(settings)
     with Ledger.open(settings) as ledger:
         if options.progress is None and sys.stdout.isatty():  # a person watches: progress, not log lines
             options.progress = _progress_line(ledger)

@@ -10,9 +10,16 @@ names one element and describes how to find it, by exactly one kind::
     search = { placeholder = "Search" }
     legacy = { css = "form#ipr .submit" }
 
-Three reserved names carry the page's other portal facts: `url` (the page's path, with
+Four reserved names carry the page's other portal facts: `url` (the page's path, with
 `{placeholders}`), `[options.<field>]` (an option's value in the batch -> the label the
-portal shows) and `[patterns]` (regular expressions, e.g. the form of a reference number).
+portal shows), `[patterns]` (regular expressions, e.g. the form of a reference number) and
+`[expect]`, which tells `ippbot selectors check` what to expect of keys that show only in
+some states of the page (every other key must match exactly one element)::
+
+    [expect]
+    optional = ["reference", "withdraw"]   # shown only in some states: no element or one
+    either = [["table", "empty"]]          # exactly one of them, depending on the data
+    in_rows = { accept = "listings" }      # one per row of table `listings` at most (as flows use it)
 
 `name` goes with `role` only; `exact` with role, label, text and placeholder. Files are
 checked when loaded: a malformed entry is a `ConfigError` naming the file and key. On a live
@@ -26,7 +33,7 @@ import inspect
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 from urllib.parse import quote
@@ -40,7 +47,7 @@ from bot.settings import REPO_ROOT
 Kind = Literal["role", "label", "text", "test_id", "css", "placeholder"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Scope = Page | Frame | Locator | FrameLocator
-RESERVED = frozenset({"url", "options", "patterns"})
+RESERVED = frozenset({"url", "options", "patterns", "expect"})
 
 # The roles Playwright accepts, read from its own signature so they follow its version.
 ARIA_ROLES = frozenset(get_args(inspect.signature(Page.get_by_role).parameters["role"].annotation))
@@ -86,12 +93,32 @@ class LocatorSpec:
 
 
 @dataclass(frozen=True)
+class CheckRules:
+    """What `selectors check` expects of keys that show only in some states (the `[expect]` table)."""
+
+    optional: frozenset[str] = frozenset()
+    either: tuple[tuple[str, ...], ...] = ()
+    in_rows: Mapping[str, str] = field(default_factory=dict)
+
+    def rule(self, key: str) -> str:
+        """``optional``, ``either``, ``in_rows`` or ``one`` (the default: exactly one element)."""
+        if key in self.optional:
+            return "optional"
+        if key in self.in_rows:
+            return "in_rows"
+        if any(key in group for group in self.either):
+            return "either"
+        return "one"
+
+
+@dataclass(frozen=True)
 class PageData:
-    """A page's facts that are not locators: its path, option labels and text patterns."""
+    """A page's facts that are not locators: its path, option labels, text patterns, check expectations."""
 
     url: str = ""
     options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     patterns: Mapping[str, str] = field(default_factory=dict)
+    expect: CheckRules = field(default_factory=CheckRules)
 
 
 class PageSelectors:
@@ -192,7 +219,8 @@ def _load_page(path: Path) -> PageSelectors:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     page_data = _page_data(file, data)
     specs = {key: parse_entry(file, key, entry) for key, entry in data.items() if key not in RESERVED}
-    return PageSelectors(path.stem, file, specs, page_data)
+    expect = _expect_rules(file, data.get("expect", {}), set(specs))
+    return PageSelectors(path.stem, file, specs, replace(page_data, expect=expect))
 
 
 def _page_data(file: str, data: dict[str, Any]) -> PageData:
@@ -211,6 +239,31 @@ def _page_data(file: str, data: dict[str, Any]) -> PageData:
         except re.error as exc:
             raise _bad(file, f"patterns.{name}", f"not a regular expression: {exc}") from None
     return PageData(url, options, patterns)
+
+
+def _expect_rules(file: str, table: object, keys: set[str]) -> CheckRules:
+    """Read and check the `[expect]` table: every name it uses must be a key of the file."""
+    if not isinstance(table, dict) or set(table) - {"optional", "either", "in_rows"}:
+        raise _bad(file, "expect", "may hold only optional, either and in_rows")
+    optional, either, in_rows = table.get("optional", []), table.get("either", []), table.get("in_rows", {})
+    if not _str_list(optional):
+        raise _bad(file, "expect.optional", 'must be a list of keys, e.g. ["empty"]')
+    if not isinstance(either, list) or not all(_str_list(g) and len(g) > 1 for g in either):
+        raise _bad(file, "expect.either", 'must be a list of groups of keys, e.g. [["table", "empty"]]')
+    if not isinstance(in_rows, dict) or not _str_list(list(in_rows.values())):
+        raise _bad(file, "expect.in_rows", 'must be a table of key = "table key"')
+    named = [*optional, *(k for g in either for k in g), *in_rows, *in_rows.values()]
+    unknown = sorted(set(named) - keys)
+    if unknown:
+        raise _bad(file, "expect", f"names no selector {', '.join(unknown)}")
+    ruled = [*optional, *(k for g in either for k in g), *in_rows]
+    if len(ruled) != len(set(ruled)):
+        raise _bad(file, "expect", "a key may follow one rule only")
+    return CheckRules(frozenset(optional), tuple(tuple(g) for g in either), dict(in_rows))
+
+
+def _str_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def parse_entry(file: str, key: str, entry: object) -> LocatorSpec:

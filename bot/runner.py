@@ -45,6 +45,8 @@ from bot.errors import (
 from bot.ledger import Ledger, Record
 from bot.locators import Selectors
 from bot.models import Complaint, Filed, Ipr
+from bot.pause import failure_inspector, human_check_pause
+from bot.preflight import check_data_dir, check_portal
 from bot.retry import build_retrying, next_attempt_delay
 from bot.settings import Settings
 from bot.tracefile import scrub_trace
@@ -77,11 +79,12 @@ class RunOptions:
     """What the command line adds to the settings for one run."""
 
     limit: int | None = None
-    pause: Callable[[str], bool] | None = None
-    on_failure: Callable[[Page, BaseException], None] | None = None
+    on_failure: Callable[[Page, BaseException], None] | None = None  # default: the Inspector when asked
     progress: Callable[[Record], None] | None = None
     run_id: str = field(default_factory=new_run_id)
     console_level: str | None = None
+    max_wait_s: float = 300.0  # a run waits this long at most for entries backing off, then ends
+    sleep: Callable[[float], None] = time.sleep  # allowed: injectable wait while the portal asks us to back off
 
 
 def kill_point(step: str) -> None:
@@ -110,6 +113,8 @@ class Runner:
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> RunSummary:
         """Work every due entry (up to the limit); returns the run's summary."""
+        check_data_dir(self.settings)
+        check_portal(self.settings)
         self.run_dir.create()
         logs.configure(self.settings, log_file=self.run_dir.log, observers=[self.recorder],
                        console_level=self.options.console_level)
@@ -138,8 +143,10 @@ class Runner:
         raise AccountBusy(self.account)
 
     def _preflight(self, browser: BrowserSession) -> None:
+        """Log in again now if the stored session has expired (retried: the portal may be busy)."""
         with self._context(browser, None) as context:
-            ensure_session(self._flow_ctx(context.new_page(), "preflight"))
+            ctx = self._flow_ctx(context.new_page(), "preflight")
+            build_retrying(self.settings, log=ctx.log)(lambda: ensure_session(ctx))
 
     def _settle_in_doubt(self, browser: BrowserSession) -> None:
         for record in self.ledger.in_doubt():
@@ -153,9 +160,24 @@ class Runner:
             kill_point("between_entries")
             record = self.ledger.claim_next(self.account, holder=self.holder)
             if record is None:
+                if self._wait_for_next_due():
+                    continue
                 return
             self._work_entry(browser, record)
             done += 1
+
+    def _wait_for_next_due(self) -> bool:
+        """Wait for the next entry backing off (the portal asked us to wait); False when none is due soon."""
+        due = self.ledger.next_due()
+        if due is None:
+            return False
+        wait = (due - datetime.now(UTC)).total_seconds()
+        if wait > self.options.max_wait_s:
+            self.log.info("run.leaving_for_later", next_due=due.isoformat(), wait_s=round(wait))
+            return False
+        self.log.info("run.backing_off", wait_s=round(max(wait, 0), 1))
+        self.options.sleep(max(wait, 0))
+        return True
 
     # -- one entry ------------------------------------------------------------------------------
     def _work_entry(self, browser: BrowserSession, record: Record) -> None:
@@ -221,8 +243,7 @@ class Runner:
             self.ledger.mark_unknown(record.key, message, version=state["version"])
             self._reconcile_page(page, self.ledger.get(record.key))
             return
-        if self.options.on_failure is not None:
-            self.options.on_failure(page, exc)
+        (self.options.on_failure or failure_inspector(self.settings))(page, exc)
         if isinstance(exc, TransientPortalError):
             delay = next_attempt_delay(current.attempts, self.settings, self.rng)
             self.ledger.retry_later(record.key, message, delay, version=state["version"])
@@ -285,10 +306,9 @@ class Runner:
             result.har = self.run_dir.relative(self.run_dir.har(key))
 
     def _flow_ctx(self, page: Page, key: str, *, before_submit: Callable[[], None] | None = None) -> FlowContext:
-        ctx = FlowContext(page=page, selectors=self.selectors, settings=self.settings,
-                          log=self.log.bind(entry=key), entry=key)
-        if self.options.pause is not None:
-            ctx.pause = self.options.pause
+        log = self.log.bind(entry=key)
+        ctx = FlowContext(page=page, selectors=self.selectors, settings=self.settings, log=log, entry=key,
+                          pause=human_check_pause(page, self.selectors.page("common"), self.settings, log=log))
         if before_submit is not None:
             ctx.before_submit = before_submit
             ctx.after_click = lambda: kill_point("after_click")

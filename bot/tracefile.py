@@ -40,10 +40,12 @@ def scrub_trace(path: Path) -> None:
     tmp = path.with_suffix(".scrubbing")
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            data = source.read(info)
-            try:
-                data = scrub_text(data.decode("utf-8")).encode("utf-8")
-            except UnicodeDecodeError:
-                pass  # binary (screenshots): no text secret in it
-            target.writestr(info, data)
+            target.writestr(info, _scrubbed(source.read(info)))
     tmp.replace(path)
+
+
+def _scrubbed(data: bytes) -> bytes:
+    try:
+        return scrub_text(data.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:
+        return data  # binary (screenshots): no text secret in it

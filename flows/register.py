@@ -66,8 +66,8 @@ def _verify(ctx: FlowContext, read_code: CodeReader) -> None:
         code = read_code(ctx.settings.email)
         if code:
             page.enter_code(code)
-        elif not ctx.settings.headless and ctx.pause("type the 6-digit code from the email, then resume"):
-            page.wait_for_operator(timeout_ms=10 * 60_000)
+        elif not ctx.settings.headless and ctx.pause("type the 6-digit code from the email"):
+            page.wait_for_operator(timeout_ms=ctx.settings.pause_timeout_s * 1000)
         else:
             raise NeedsHuman("the verification code was emailed; a person must type it (run --headed)")
 

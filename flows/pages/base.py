@@ -55,9 +55,10 @@ class PortalPage:
     def check_landing(self, response: Response | None, step: str) -> None:
         """Raise the right error when the portal answered with a fault instead of this page."""
         url = self.page.url
-        if response is not None and response.status == 429:
-            after = response.headers.get("retry-after", "")
-            raise RateLimited("the portal asks us to slow down (429)", retry_after_s=_seconds(after),
+        after = _seconds(response.headers.get("retry-after", "")) if response is not None else None
+        if response is not None and (response.status == 429 or (response.status == 503 and after)):
+            why = "to slow down" if response.status == 429 else "to come back later (maintenance)"
+            raise RateLimited(f"the portal asks us {why} ({response.status})", retry_after_s=after,
                               **self._where(step))
         if response is not None and response.status >= 500:
             raise PortalServerError(f"the portal answered {response.status}", status=response.status,
@@ -67,18 +68,45 @@ class PortalPage:
 
     # -- elements -----------------------------------------------------------------------------
     def el(self, key: str) -> Locator:
-        """The one element `key` names; `PortalChanged` naming file and key when it is not there."""
+        """The one element `key` names; `PortalChanged` naming file and key when it is not there.
+
+        Pages are read once loaded, so one count usually settles it (one round trip to the
+        browser, not two); anything but exactly one goes through `resolve`, which waits and names
+        file and key.
+        """
+        locator = self.sel.get(self.page, key)
+        if locator.count() == 1:
+            return locator
         return self.sel.resolve(self.page, key)
+
+    def act(self, key: str, action: Callable[[Locator], object]) -> None:
+        """Do `action` on the element `key` names in one round trip to the browser (`el()` and then
+        the action took three; docs/BENCHMARKS.md).
+
+        Playwright's strict locators refuse several matches and wait for one; when the action
+        fails, a count says whether the key matches no element or several (`PortalChanged`, as
+        from `el()`), else the action's own error goes up.
+        """
+        locator = self.sel.get(self.page, key)
+        try:
+            action(locator)
+        except PlaywrightError:
+            count = locator.count()
+            if count != 1:
+                detail = "matches no element" if count == 0 else f"matches {count} elements"
+                raise PortalChanged(self.sel.file, key, detail) from None
+            raise
 
     def fill(self, key: str, value: str) -> None:
         """Type a value into a field (a no-op for an empty value)."""
         if value:
-            self.el(key).fill(value)
+            self.act(key, lambda field: field.fill(value))
 
     def choose(self, key: str, value: str) -> None:
         """Select the option the portal shows for `value` of field `key`."""
         if value:
-            self.el(key).select_option(label=self.sel.option(key, value))
+            label = self.sel.option(key, value)
+            self.act(key, lambda field: field.select_option(label=label))
 
     def pick(self, key: str, value: str) -> None:
         """Check the radio button the portal shows for `value` inside group `key`."""
@@ -88,7 +116,7 @@ class PortalPage:
     def attach(self, key: str, files: Sequence[Path]) -> None:
         """Put real files into a file input."""
         if files:
-            self.el(key).set_input_files(list(files))
+            self.act(key, lambda field: field.set_input_files(list(files)))
 
     def human_check_present(self) -> bool:
         """Whether the page carries a check meant for a person (the slider)."""
@@ -148,6 +176,14 @@ class PortalPage:
                                        **self._where(step)) from exc
 
     # -- reading ------------------------------------------------------------------------------
+    def shown_reference(self) -> str:
+        """The reference number the page shows under key `reference`, in the form `patterns.reference` gives."""
+        text = self.el("reference").inner_text()
+        found = self.sel.pattern("reference").search(text)
+        if not found:
+            raise PortalChanged(self.sel.file, "patterns.reference", f"no reference in {text!r}")
+        return found.group(0)
+
     def form_errors(self) -> dict[str, str]:
         """The portal's error summary as {field: message} (`form` when a message names no field)."""
         summary = self.common.get(self.page, "error_summary")

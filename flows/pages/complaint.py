@@ -39,12 +39,19 @@ class ComplaintCheck(PortalPage):
     """Step two: the result of every URL, then the final submit."""
 
     name = "complaint_check"
+    _rows: list[dict[str, str]] | None = None
+
+    def results(self) -> list[dict[str, str]]:
+        """The check table's rows, read once: the page does not change until the final submit."""
+        if self._rows is None:
+            self._rows = self.table("table")
+        return self._rows
 
     def refusals(self) -> list[Refusal]:
         """The URLs the portal refused, each with its reason."""
         refused = self.sel.pattern("refused")
         out = []
-        for row in self.table("table"):
+        for row in self.results():
             found = refused.search(row.get("result", ""))
             if found:
                 out.append(Refusal(url=row["url"], reason=found.group("reason")))
@@ -53,7 +60,7 @@ class ComplaintCheck(PortalPage):
     def accepted_count(self) -> int:
         """How many URLs the portal accepted."""
         accepted = self.sel.pattern("accepted")
-        return sum(1 for row in self.table("table") if accepted.search(row.get("result", "")))
+        return sum(1 for row in self.results() if accepted.search(row.get("result", "")))
 
     def confirm(self) -> None:
         """The final submit."""
@@ -67,11 +74,7 @@ class ComplaintDetail(PortalPage):
 
     def reference(self) -> str:
         """The reference number shown after the final submit."""
-        text = self.el("reference").inner_text()
-        found = self.sel.pattern("reference").search(text)
-        if not found:
-            raise PortalChanged(self.sel.file, "patterns.reference", f"no reference in {text!r}")
-        return found.group(0)
+        return self.shown_reference()
 
     def read(self, reference: str, ipr_reference: str = "") -> ComplaintStatus:
         """The complaint's status and every listing's."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.errors import PortalChanged
 from bot.models import Ipr, IprStatus
 from flows.pages.base import PortalPage
 
@@ -60,11 +59,7 @@ class IprConfirmation(PortalPage):
 
     def reference(self) -> str:
         """The reference number the portal gave the IPR."""
-        text = self.el("reference").inner_text()
-        found = self.sel.pattern("reference").search(text)
-        if not found:
-            raise PortalChanged(self.sel.file, "patterns.reference", f"no reference in {text!r}")
-        return found.group(0)
+        return self.shown_reference()
 
 
 class IprManage(PortalPage):

@@ -7,6 +7,7 @@ arguments; pytest-playwright's `--tracing retain-on-failure` keeps a trace of fa
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import sys
@@ -157,4 +158,42 @@ def ctx(page: Page, settings: Settings) -> FlowContext:
 def member(ctx: FlowContext, portal: MockPortal) -> FlowContext:
     """A flow context whose account is registered, verified and has its identity document in."""
     assert register(ctx, mock_mailbox(portal.url)) == "registered"
+    return ctx
+
+
+@pytest.fixture
+def portal_v2(served_v2: ServedPortal) -> MockPortal:
+    """The redesigned (`--layout v2`) portal, emptied, its clock on a Monday morning."""
+    handle = MockPortal(served_v2.url)
+    handle.reset()
+    return handle
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The IPPBOT_* variables that give a separate `ippbot` process these settings."""
+    fields = {"portal_url": settings.portal_url, "data_dir": settings.data_dir, "email": settings.email,
+              "password": settings.password.get_secret_value(), "timeout_ms": settings.timeout_ms,
+              "selectors_dir": settings.resolved_selectors_dir(), "log_format": "json"}
+    return {f"IPPBOT_{name.upper()}": str(value) for name, value in fields.items()}
+
+
+def run_ippbot(*argv: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the `ippbot` console script as an operator does, with only the given IPPBOT_* variables."""
+    outside = {name: value for name, value in os.environ.items() if not name.startswith("IPPBOT_")}
+    script = Path(sys.executable).parent / "ippbot"
+    return subprocess.run([str(script), *argv], env={**outside, **env}, cwd=cwd, capture_output=True,
+                          text=True, timeout=240, check=False)
+
+
+@pytest.fixture
+def v2_settings(portal_v2: MockPortal, tmp_path: Path) -> Settings:
+    """Settings pointing at the v2 portal (the selectors folder is chosen per flow context)."""
+    return make_settings(portal_v2.url, tmp_path / "data-v2")
+
+
+@pytest.fixture
+def v2_member(page: Page, v2_settings: Settings, portal_v2: MockPortal) -> FlowContext:
+    """A flow context with the v2 selectors set, whose account is registered on the v2 portal."""
+    ctx = make_ctx(page, v2_settings, V2_SELECTORS)
+    assert register(ctx, mock_mailbox(portal_v2.url)) == "registered"
     return ctx

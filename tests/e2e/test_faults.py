@@ -6,18 +6,18 @@ from collections import Counter
 
 import pytest
 import structlog
+from conftest import MockPortal
+from test_journeys import IPRS, aliexpress, approved
 
 from bot.errors import NeedsHuman
 from bot.models import Complaint, Filed, Ipr
 from bot.retry import build_retrying
-from conftest import MockPortal
 from flows.context import FlowContext
 from flows.file_complaint import file_complaint, find_complaint
 from flows.guard import submit_once
 from flows.register import mock_mailbox, register
 from flows.session import login
 from flows.submit_ipr import find_ipr, submit_ipr
-from test_journeys import IPRS, aliexpress, approved
 
 
 def file_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:

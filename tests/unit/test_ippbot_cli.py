@@ -91,26 +91,6 @@ def test_every_command_has_help_text() -> None:
         pending.extend(getattr(command, "commands", {}).values())
 
 
-@pytest.mark.parametrize(
-    ("argv", "line"),
-    [
-        (["account", "register"], "ippbot account register: not built yet (see issue 3)"),
-        (["account", "login"], "ippbot account login: not built yet (see issue 3)"),
-        (["selectors", "check"], "ippbot selectors check: not built yet (see issue 3)"),
-        (["report", "--run", "r1"], "ippbot report: not built yet (see issue 4)"),
-        (["replay", "runs/r1"], "ippbot replay: not built yet (see issue 4)"),
-    ],
-)
-def test_commands_not_built_say_so_and_exit_2(
-    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
-) -> None:
-    """A command not built yet prints one line naming its issue on stderr and exits 2."""
-    assert ippbot(*argv) == 2
-    captured = capsys.readouterr()
-    assert captured.err.strip().splitlines()[-1] == line
-    assert captured.out == ""
-
-
 def test_run_options_override_settings(
     monkeypatch: pytest.MonkeyPatch, built: list[Settings]
 ) -> None:

@@ -1,0 +1,81 @@
+"""Benchmark 4: memory over a long night: N entries in one run, peak PSS of the bot and its browser every 50.
+
+One `Runner` run works N IPRs (the headless shell, as ippbot picks it). A sampler reads the
+PSS of this process and every process under it, the portal left out, every 0.25 s; after
+every `WINDOW` entries the window's peak is kept, with the window's median time per entry,
+so a leak shows as memory or time creeping up. The growth compared is from the window that
+ends at entry 100 to the last one; `make bench` runs the full 1,000.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.harness import (
+    PssSampler,
+    bench_main,
+    enqueue,
+    median,
+    register,
+    served_portal,
+    settings_for,
+    workspace,
+    write_batch,
+)
+from bench.results import Goal, Result, ms
+from bot.ledger import Ledger, Record
+from bot.runner import Runner, RunOptions
+
+WINDOW = 50
+FROM_ENTRY = 100
+GROWTH_GOAL = 0.10
+CEILING_MB = 1024
+
+
+def measure(entries: int) -> Result:
+    """N entries in one run; the peaks per window."""
+    with workspace("night") as root, served_portal(root / "portal") as portal:
+        settings = settings_for(portal.url, root / "bot", "bot@bench.example")
+        register(settings)
+        enqueue(settings, write_batch(root / "batch.yaml", entries, prefix=47))
+        windows: list[tuple[int, int, float]] = []  # (entries done, peak kB, median ms per entry)
+        last = [time.monotonic()]
+        durations: list[float] = []
+
+        def progress(_record: Record) -> None:
+            now = time.monotonic()
+            durations.append((now - last[0]) * 1000)
+            last[0] = now
+            if len(durations) % WINDOW == 0:
+                windows.append((len(durations), sampler.take_peak(), median(durations[-WINDOW:])))
+
+        with PssSampler(exclude=[portal.proc.pid]) as sampler, Ledger.open(settings) as ledger:
+            summary = Runner(settings, ledger, RunOptions(progress=progress, console_level="warning")).run()
+    confirmed = sum(1 for e in summary.entries if e.state == "confirmed")
+    return _result(windows, entries, confirmed)
+
+
+def _result(windows: list[tuple[int, int, float]], entries: int, confirmed: int) -> Result:
+    result = Result(f"4. Memory over a long night ({entries:,} entries in one run)")
+    result.rows.append(["entries done", "peak PSS in the window, bot + browser", "time per entry (window median)"])
+    result.rows += [[f"{done:,}", f"{kb / 1024:,.0f} MB", ms(per)] for done, kb, per in windows]
+    if not windows:
+        result.notes.append(f"Fewer than {WINDOW} entries: nothing to compare.")
+        return result
+    start = next((kb for done, kb, _ in windows if done >= FROM_ENTRY), None)
+    end, peak = windows[-1][1], max(kb for _, kb, _ in windows)
+    if start is not None:
+        growth, reached = end / start - 1, windows[-1][0]
+        short = "" if reached >= 1000 else f" (a shorter night: {reached:,} entries, not 1,000)"
+        result.goals.append(Goal(f"growth ≤ {GROWTH_GOAL:.0%} from entry {FROM_ENTRY} to entry 1,000",
+                                 f"{growth:+.1%} from entry {FROM_ENTRY} to entry {reached:,}{short}",
+                                 growth <= GROWTH_GOAL))
+    result.goals.append(Goal(f"under {CEILING_MB:,} MB in all with the headless shell", f"peak {peak / 1024:,.0f} MB",
+                             peak / 1024 < CEILING_MB))
+    result.notes.append(f"{confirmed:,} of {entries:,} entries confirmed. The time per entry here is the interval "
+                        "between two entries' ends, so it includes claiming the next entry from the ledger.")
+    return result
+
+
+if __name__ == "__main__":
+    bench_main(measure, default_entries=1000)

@@ -1,0 +1,504 @@
+"""QA replay: re-run a recorded entry against its HAR with no portal, or serve a trace's viewer.
+
+``ippbot replay RUN_DIR/har/NAME.har`` takes the entry (``entries/NAME.json``) and the portal URL
+(``summary.json``) of that run, opens a fresh browser context that cannot reach any network, and
+runs the entry as the runner does: its flow (`submit_ipr` or `file_complaint`) under the retry
+policy (with no waiting), and the portal look-up when the submit's outcome is unknown. Every
+request is answered from the HAR; one the HAR does not hold is refused. The steps (``step.end``
+events) and the outcome (reference, or error class) are compared with the summary's record.
+
+Why not ``context.route_from_har``: Playwright's HAR router answers every request for a URL with
+the same recorded entry (the first, or the one whose headers match best), and matches POST bodies
+exactly. A recorded run asks for the same URL more than once with different answers: a 503 and
+then the page, or IPR management before the submit (empty) and again while reconciling (with the
+new IPR). `HarPlayer` answers them in recorded order instead, keyed by method and URL only, so
+scrubbed values, multipart boundaries and cookies do not matter. Redirects are answered the way
+Playwright's own HAR router answers them (see `_redirect_navigation`). The context is offline
+(`set_offline`), so nothing the replay does can reach a live portal.
+
+``ippbot replay TRACE.zip`` runs ``playwright show-trace --host 127.0.0.1 --port 0`` (Playwright's
+CLI driver serves the viewer offline; no browser is needed) and prints the viewer's URL once it
+answers, then serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, cast
+from urllib.parse import urljoin
+
+import httpx
+import structlog
+import tenacity
+from playwright.sync_api import BrowserContext, Route, sync_playwright
+from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
+
+from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming
+from bot.batch import Entry
+from bot.browser import open_browser
+from bot.errors import EXIT_FAILED, EXIT_OK, EnvironmentProblem, InputError, SubmitOutcomeUnknown
+from bot.locators import Selectors
+from bot.models import Filed, Ipr
+from bot.retry import build_retrying
+from bot.settings import Settings
+from flows.context import FlowContext
+from flows.file_complaint import file_complaint, find_complaint
+from flows.guard import relogging
+from flows.submit_ipr import find_ipr, submit_ipr
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+MAX_REDIRECTS = 10
+VIEWER_READY_TIMEOUT_S = 60.0
+# The body is handed over decoded: its original length and encoding no longer apply.
+_DROPPED_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding", "set-cookie"})
+
+
+# -- what a replay compares ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an entry ended: the portal's reference, or the class of the error (None: not recorded)."""
+
+    reference: str | None = None
+    error: str | None = None
+
+    def __str__(self) -> str:
+        if self.reference:
+            return self.reference
+        return self.error or "not filed (error not recorded)"
+
+    def matches(self, replayed: Outcome) -> bool:
+        """Whether `replayed` is this outcome (an unrecorded error class matches any error)."""
+        if self.reference or replayed.reference:
+            return self.reference == replayed.reference
+        return self.error is None or self.error == replayed.error
+
+
+def recorded_outcome(entry: EntryResult) -> Outcome:
+    """What the run recorded for an entry: its reference when confirmed, else its last failed step's error."""
+    if entry.state == "confirmed" and entry.portal_ref:
+        return Outcome(reference=entry.portal_ref)
+    failed = [s.outcome for s in entry.steps if s.outcome not in ("", "ok")]
+    return Outcome(error=failed[-1] if failed else None)
+
+
+def step_names(steps: list[StepTiming]) -> list[str]:
+    """Steps as ``flow.step: outcome``, durations left out."""
+    return [f"{s.flow}.{s.step}: {s.outcome}" for s in steps]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The comparison of a replay with its recording."""
+
+    same: bool
+    text: str
+
+
+def compare(recorded: list[str], replayed: list[str], was: Outcome, now: Outcome) -> Verdict:
+    """The verdict: ``same steps, same outcome: REF``, or the first difference."""
+    for index, (before, after) in enumerate(zip(recorded, replayed, strict=False), start=1):
+        if before != after:
+            return Verdict(False, f"step {index} differs: recorded {before!r}, replayed {after!r}")
+    common = min(len(recorded), len(replayed))
+    if len(recorded) > common:
+        return Verdict(False, f"the replay stopped after {common} steps; the recording went on: {recorded[common]!r}")
+    if len(replayed) > common:
+        return Verdict(False, f"the replay went on after the recorded {common} steps: {replayed[common]!r}")
+    if not was.matches(now):
+        return Verdict(False, f"same steps, different outcome: recorded {was}, replayed {now}")
+    return Verdict(True, f"same steps, same outcome: {now}")
+
+
+# -- answering from a HAR -----------------------------------------------------------------------------
+
+
+class HarPlayer:
+    """Answers a context's requests from a HAR, in recorded order for each method and URL.
+
+    The n-th request for a method and URL gets the n-th recorded answer. Once they are used up,
+    a GET or HEAD gets the last one again (a page may load an asset once more); any other method
+    is refused, so a submission the recording did not make is never answered.
+    """
+
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self._answers: dict[tuple[str, str], deque[dict[str, Any]]] = defaultdict(deque)
+        for entry in sorted(entries, key=lambda e: str(e.get("startedDateTime", ""))):
+            request = entry["request"]
+            self._answers[(request["method"], request["url"])].append(entry)
+        self.refused: list[str] = []
+
+    @classmethod
+    def load(cls, har: Path) -> HarPlayer:
+        """A player for the HAR file at `har`."""
+        try:
+            data = json.loads(har.read_text(encoding="utf-8"))
+            return cls(list(data["log"]["entries"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{har}: not a readable HAR file ({exc})") from None
+
+    def peek(self, method: str, url: str) -> dict[str, Any] | None:
+        """The answer `take` would give next, without using it up."""
+        answers = self._answers.get((method, url))
+        return answers[0] if answers else None
+
+    def take(self, method: str, url: str) -> dict[str, Any] | None:
+        """The recorded answer for this request, or None when the HAR has none left."""
+        answers = self._answers.get((method, url))
+        if not answers:
+            return None
+        if len(answers) > 1 or method not in SAFE_METHODS:
+            return answers.popleft()
+        return answers[0]
+
+    def attach(self, context: BrowserContext) -> None:
+        """Answer every request of `context` from the HAR, and cut it off from the network."""
+        context.set_offline(True)
+        context.route("**/*", self.handle)
+
+    def handle(self, route: Route) -> None:
+        """Route handler: fulfil from the HAR, follow recorded redirects, refuse the rest."""
+        request = route.request
+        method, url = request.method, request.url
+        entry = self.peek(method, url)
+        location = _redirect_target(entry, url)
+        if entry is not None and location is not None and request.is_navigation_request():
+            self._redirect(route, method, url, _method_after_redirect(method, _status(entry)), location)
+            return
+        for _ in range(MAX_REDIRECTS):  # a fetch's redirects are followed here, as the browser would
+            entry = self.take(method, url)
+            location = _redirect_target(entry, url)
+            if entry is None or location is None:
+                break
+            method, url = _method_after_redirect(method, _status(entry)), location
+        self._answer(route, entry, f"{method} {url}")
+
+    def _redirect(self, route: Route, method: str, url: str, next_method: str, location: str) -> None:
+        # Only where the HAR can answer the new request: Playwright's driver does not survive a
+        # redirected navigation that is then refused (its own HAR router checks this too). The
+        # navigation goes on as a GET, so a 307/308 that keeps a POST cannot be replayed.
+        if next_method != "GET" or not self._answers_finally(next_method, location):
+            self.refused.append(f"{next_method} {location}")
+            route.abort()
+            return
+        self.take(method, url)
+        _redirect_navigation(route, location)
+
+    def _answers_finally(self, method: str, url: str) -> bool:
+        """Whether a request, after its recorded redirects, ends with an answer (looking only)."""
+        for _ in range(MAX_REDIRECTS):
+            entry = self.peek(method, url)
+            location = _redirect_target(entry, url)
+            if entry is None or location is None:
+                return entry is not None and _status(entry) > 0
+            method, url = _method_after_redirect(method, _status(entry)), location
+        return False
+
+    def _answer(self, route: Route, entry: dict[str, Any] | None, what: str) -> None:
+        if entry is None:
+            self.refused.append(what)
+            route.abort()
+            return
+        response = entry["response"]
+        if _status(entry) <= 0:  # the recording saw it fail (e.g. an image it blocked)
+            route.abort()
+            return
+        headers = {h["name"]: h["value"] for h in response.get("headers", [])
+                   if h["name"].lower() not in _DROPPED_HEADERS}
+        route.fulfill(status=_status(entry), headers=headers, body=_body(response.get("content", {})))
+
+
+def _status(entry: dict[str, Any]) -> int:
+    return int(entry["response"].get("status", 0))
+
+
+def _redirect_target(entry: dict[str, Any] | None, url: str) -> str | None:
+    if entry is None or _status(entry) not in REDIRECTS:
+        return None
+    location = next((h["value"] for h in entry["response"].get("headers", []) if h["name"].lower() == "location"), "")
+    return urljoin(url, location) if location else None
+
+
+def _method_after_redirect(method: str, status: int) -> str:
+    if (status in (301, 302) and method == "POST") or (status == 303 and method not in SAFE_METHODS):
+        return "GET"
+    return method
+
+
+def _body(content: dict[str, Any]) -> bytes:
+    text = str(content.get("text", ""))
+    return base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8")
+
+
+def _redirect_navigation(route: Route, url: str) -> None:
+    """Send a navigation on to `url`, as Playwright's own HAR router does for a recorded redirect.
+
+    Chromium does not pass the request that follows a fulfilled 3xx through the routes (it would
+    go to the network), so the navigation is moved to `url` instead, through the same internal
+    call `route_from_har` makes. It is private API; tests/e2e/test_replay.py pins it.
+    """
+    impl = route._impl_obj
+    route._sync(impl._redirect_navigation_request(url))
+
+
+# -- replaying an entry ---------------------------------------------------------------------------------
+
+
+class StepRecorder:
+    """structlog processor: keeps every ``step.end`` as a `StepTiming`, and passes the event on."""
+
+    def __init__(self) -> None:
+        self.steps: list[StepTiming] = []
+
+    def __call__(self, _logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+        if event.get("event") == "step.end":
+            self.steps.append(StepTiming(flow=str(event.get("flow", "")), step=str(event.get("step", "")),
+                                         duration_ms=int(event.get("duration_ms", 0)),
+                                         outcome=str(event.get("outcome", ""))))
+        return event
+
+
+def recording_logger(recorder: StepRecorder) -> FilteringBoundLogger:
+    """A logger whose events go through `recorder` at every level, then on to the process's log."""
+    logger = structlog.wrap_logger(structlog.get_logger("ippbot.replay"), processors=[recorder],
+                                   wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    return cast(FilteringBoundLogger, logger)
+
+
+@dataclass
+class Recording:
+    """One entry of a recorded run: where its files are and what the run says about it."""
+
+    har: Path
+    run: RunDir
+    summary: RunSummary
+    result: EntryResult
+    entry: Entry
+
+    @classmethod
+    def find(cls, har: Path) -> Recording:
+        """The recording a HAR under ``RUN_DIR/har/`` belongs to; `InputError` naming what is missing."""
+        if not har.is_file():
+            raise InputError(f"{har}: no such HAR file")
+        root = har.resolve().parent.parent
+        run = RunDir(root.parent, root.name)
+        if not run.summary.is_file():
+            raise InputError(f"{har}: no summary.json in {root} (expected RUN_DIR/har/NAME.har)")
+        summary = run.read_summary()
+        # An entry worked twice in a run has one HAR, its last attempt's: compare with the last result.
+        result = next((e for e in reversed(summary.entries) if e.har and (root / e.har).resolve() == har.resolve()),
+                      None)
+        entry_file = root / "entries" / f"{har.stem}.json"
+        if result is None or not entry_file.is_file():
+            raise InputError(f"{har}: the run's summary.json or entries/ has no entry for this HAR")
+        entry = Entry.model_validate_json(entry_file.read_text(encoding="utf-8"))
+        return cls(har, run, summary, result, entry)
+
+
+@dataclass
+class Replayed:
+    """What happened when an entry was replayed."""
+
+    steps: list[StepTiming]
+    outcome: Outcome
+    refused: list[str] = field(default_factory=list)
+
+
+def replay_entry(recording: Recording, settings: Settings) -> Replayed:
+    """Run the recorded entry again against its HAR, with no network, and record what happens."""
+    _check_files(recording.entry)
+    recorder, player = StepRecorder(), HarPlayer.load(recording.har)
+    with tempfile.TemporaryDirectory(prefix="ippbot-replay-") as scratch, sync_playwright() as playwright:
+        # A session renewed during the replay is kept in a scratch folder, never the operator's.
+        own = settings.model_copy(update={"portal_url": recording.summary.portal_url, "data_dir": Path(scratch)})
+        with open_browser(own, playwright) as browser, _closing(browser.new_context()) as context:
+            player.attach(context)
+            ctx = FlowContext(page=context.new_page(), selectors=Selectors.load(own.resolved_selectors_dir()),
+                              settings=own, log=recording_logger(recorder).bind(entry=recording.entry.key, replay=True),
+                              entry=recording.entry.key)
+            outcome = attempt(ctx, recording.entry, build_retrying(own, sleep=_no_wait, log=ctx.log))
+    return Replayed(recorder.steps, outcome, player.refused)
+
+
+def attempt(ctx: FlowContext, entry: Entry, retrying: tenacity.Retrying) -> Outcome:
+    """Work an entry as the runner does, without a ledger: the flow, and the look-up after an unknown submit."""
+    submitted: list[bool] = []
+    ctx.before_submit = lambda: submitted.append(True)
+    try:
+        filed = retrying(relogging(ctx, lambda: _flow(ctx, entry)))
+    except Exception as exc:  # the runner records any failure; so does its replay
+        if isinstance(exc, SubmitOutcomeUnknown) or submitted:
+            return _reconcile(ctx, entry, retrying, type(exc).__name__)
+        return Outcome(error=type(exc).__name__)
+    return Outcome(reference=filed.reference)
+
+
+def _flow(ctx: FlowContext, entry: Entry) -> Filed:
+    if isinstance(entry.payload, Ipr):
+        return submit_ipr(ctx, entry.payload)
+    return file_complaint(ctx, entry.payload)
+
+
+def _reconcile(ctx: FlowContext, entry: Entry, retrying: tenacity.Retrying, error: str) -> Outcome:
+    """The portal's records decide: found, the entry is filed; absent, it ended with `error`."""
+    payload = entry.payload
+    try:
+        if isinstance(payload, Ipr):
+            found = retrying(relogging(ctx, lambda: find_ipr(ctx, payload)))
+        else:
+            filed = retrying(relogging(ctx, lambda: find_complaint(ctx, payload)))
+            found = filed.reference if filed else None
+    except Exception as exc:  # an entry that cannot be looked up stays in doubt, as in the runner
+        return Outcome(error=type(exc).__name__)
+    return Outcome(reference=found) if found else Outcome(error=error)
+
+
+def _check_files(entry: Entry) -> None:
+    """The entry's documents must be here: the flow uploads them again."""
+    payload = entry.payload
+    if isinstance(payload, Ipr):
+        files = [*payload.documents, *filter(None, [payload.power_of_attorney])]
+    else:
+        files = list(payload.evidence)
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise InputError(f"entry {entry.key!r}: its files are not on this machine: {', '.join(missing)}")
+
+
+def _no_wait(_seconds: float) -> None:
+    """The replay's retries do not wait: the HAR answers at once."""
+
+
+@contextmanager
+def _closing(context: BrowserContext) -> Iterator[BrowserContext]:
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def replay_har(har: Path, settings: Settings, echo: Callable[[str], None] = print) -> int:
+    """Replay the entry a HAR recorded, print the verdict; exit code 0 when the same, 1 otherwise."""
+    recording = Recording.find(har)
+    replayed = replay_entry(recording, settings)
+    verdict = compare(step_names(recording.result.steps), step_names(replayed.steps),
+                      recorded_outcome(recording.result), replayed.outcome)
+    echo(verdict.text)
+    if replayed.refused:
+        echo(f"refused {len(replayed.refused)} request(s) the HAR does not hold: " + "; ".join(replayed.refused[:3]))
+    return EXIT_OK if verdict.same else EXIT_FAILED
+
+
+# -- serving a trace ----------------------------------------------------------------------------------
+
+
+def serve_trace(trace: Path, echo: Callable[[str], None] = print,
+                ready_timeout_s: float = VIEWER_READY_TIMEOUT_S) -> int:
+    """Serve Playwright's trace viewer for `trace` on localhost, print its URL, serve until Ctrl-C."""
+    if not trace.is_file():
+        raise InputError(f"{trace}: no such trace file")
+    command = [sys.executable, "-m", "playwright", "show-trace", "--host", "127.0.0.1", "--port", "0", str(trace)]
+    viewer = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,  # noqa: S603
+                              start_new_session=True)  # its own group: the driver's node child goes with it
+    try:
+        with _sigterm_as_interrupt():
+            lines = _lines(viewer)
+            url = _viewer_url(lines, ready_timeout_s)
+            echo(f"trace viewer: {_answering(url)}")
+            echo("serving until Ctrl-C")
+            viewer.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(viewer)
+    return EXIT_OK
+
+
+def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """The process's output, line by line (None when it ends), read by a thread so nothing blocks."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in process.stdout or []:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _viewer_url(lines: queue.Queue[str | None], timeout_s: float) -> str:
+    seen: list[str] = []
+    while True:
+        try:
+            line = lines.get(timeout=timeout_s)
+        except queue.Empty:
+            raise EnvironmentProblem("the trace viewer did not start in time",
+                                     fix="run `python -m playwright show-trace TRACE.zip` to see why") from None
+        if line is None:
+            raise EnvironmentProblem("the trace viewer stopped: " + " ".join(seen).strip()[-300:],
+                                     fix="check that `python -m playwright show-trace` runs here")
+        seen.append(line.strip())
+        if line.startswith("Listening on "):
+            return line.split()[-1]
+
+
+def _answering(url: str) -> str:
+    """The viewer's page URL (after its redirect), once it answers 200."""
+    response = httpx.get(url, follow_redirects=True, timeout=30)
+    if response.status_code != httpx.codes.OK:
+        raise EnvironmentProblem(f"the trace viewer at {url} answered {response.status_code}")
+    return str(response.url)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while serving, so the viewer is stopped either way."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# -- the command ----------------------------------------------------------------------------------------
+
+
+def replay(path: Path, settings: Settings, echo: Callable[[str], None] = print) -> int:
+    """``ippbot replay PATH``: a ``.har`` is replayed, a ``.zip`` trace is served."""
+    if path.suffix == ".har":
+        return replay_har(path, settings, echo)
+    if path.suffix == ".zip":
+        return serve_trace(path, echo)
+    raise InputError(f"{path}: expected an entry's .har (RUN_DIR/har/) or a trace .zip (RUN_DIR/traces/)")

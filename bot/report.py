@@ -1,0 +1,592 @@
+"""The run report: `report.html`, one self-contained page an operator reads over coffee.
+
+`write_report(run)` reads the run's `summary.json` (and `log.jsonl` for step timings the
+summary lacks) and writes `report.html` beside it, or into another folder with its links still
+pointing at the run's files. The page is plain HTML with inline CSS and inline SVG: no script,
+no external asset, and a Content-Security-Policy that forbids both, so a hostile entry key can
+do nothing even if it got past the escaping (Jinja2 autoescape). It shows:
+
+* a header: run id, portal, start, end, duration;
+* one coloured tile per state with its count;
+* the entries: key, kind, state badge, portal reference, attempts, duration, and the last error
+  in plain words (`plain_error`);
+* listings the portal refused, with its reasons;
+* confirmation thumbnails, traces and HAR files, as relative links, with the command that
+  replays each;
+* a bar chart of the time spent in each flow step, total and median across entries.
+
+Errors are shown through `bot.logs.mask_secrets` even though the summary is already clean.
+The view is built as plain data first (`build_report`), so tests check it without a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment
+
+from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming, latest_run
+from bot.errors import InputError
+from bot.logs import mask_secrets
+
+# State -> (label, colour); the order is the order of the tiles.
+STATES: dict[str, tuple[str, str]] = {
+    "confirmed": ("confirmed", "#1a7f37"),
+    "failed": ("failed", "#cf222e"),
+    "needs_human": ("needs a person", "#bc4c00"),
+    "unknown": ("unknown", "#8250df"),
+    "dead": ("gave up", "#424a53"),
+    "pending": ("pending", "#0969da"),
+    "waiting": ("waiting for IPR", "#1b7c83"),
+    "claimed": ("in progress", "#6e7781"),
+    "submitting": ("submitting", "#9a6700"),
+}
+OTHER_STATE = ("other", "#6e7781")
+FLOW_COLOURS = {"submit_ipr": "#0969da", "file_complaint": "#8250df", "login": "#6e7781"}
+
+# Error class -> a sentence an operator understands; `{detail}` is the error's own message.
+PLAIN_ERRORS: dict[str, str] = {
+    "SubmitOutcomeUnknown": "the portal did not confirm; checked its records",
+    "PortalChanged": "the portal's pages changed: selector {detail}",
+    "NeedsHuman": "waits for a person: {detail}",
+    "PortalRejected": "the portal refused it: {detail}",
+    "PortalTimeout": "the portal was too slow to answer",
+    "PortalServerError": "the portal had a server error or dropped the connection",
+    "RateLimited": "the portal asked us to slow down",
+    "SessionExpired": "the portal's log-in session expired",
+    "AccountBusy": "another run was working this account",
+}
+# States that say what went wrong whatever step failed last (a reconciling look-up may fail after).
+STATE_ERRORS = {"unknown": "SubmitOutcomeUnknown", "needs_human": "NeedsHuman"}
+_CONTEXT_SUFFIX = re.compile(r"\s*\((?:entry|step|url)=[^()]*\)\s*$")
+_GAVE_UP = re.compile(r"^(gave up after \d+ attempts?); last: (.*)$", re.DOTALL)
+
+HERE = PurePosixPath(".")
+CHART_WIDTH, CHART_LABEL, CHART_BAR, CHART_ROW = 960, 210, 430, 30
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One state's count."""
+
+    state: str
+    label: str
+    colour: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Row:
+    """One entry of the table."""
+
+    key: str
+    kind: str
+    state: str
+    label: str
+    colour: str
+    portal_ref: str
+    existing: bool
+    attempts: int
+    duration: str
+    error: str
+    detail: str
+    screenshot: str | None
+    trace: str | None
+    har: str | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A listing the portal refused, with its reason."""
+
+    key: str
+    url: str
+    link: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """An entry's trace or HAR file: its link and the command that opens or replays it."""
+
+    href: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """One entry's trace and HAR, either of which may be missing."""
+
+    key: str
+    trace: Artifact | None
+    har: Artifact | None
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One flow step in the chart, with its geometry."""
+
+    label: str
+    colour: str
+    count: int
+    failed: int
+    total: str
+    median: str
+    y: int
+    width: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the page shows, as plain data."""
+
+    run_id: str
+    portal_url: str
+    started: str
+    finished: str
+    duration: str
+    trace_mode: str
+    tiles: list[Tile]
+    ledger: str
+    rows: list[Row]
+    refused: list[Refused]
+    thumbnails: list[Row]
+    artifacts: list[Artifacts]
+    bars: list[Bar]
+    chart_height: int
+    run_folder: str
+
+
+# -- the public entry points ------------------------------------------------------------------
+
+
+def write_report(run: RunDir, out_dir: Path | None = None) -> Path:
+    """Write `report.html` for `run` (into `out_dir` with summary.json beside it, if given)."""
+    summary = load_summary(run)
+    target = out_dir or run.root
+    target.mkdir(parents=True, exist_ok=True)
+    prefix = PurePosixPath(Path(os.path.relpath(run.root, target)).as_posix())
+    html = render(build_report(summary, prefix, run.root))
+    report = target / "report.html"
+    _write_atomically(report, html)
+    if target.resolve() != run.root.resolve():
+        _write_atomically(target / "summary.json", summary.model_dump_json(indent=2))
+    return report
+
+
+def find_run(runs_dir: Path, run_id: str | None) -> RunDir:
+    """The run named `run_id`, or the latest; `InputError` when there is none."""
+    if run_id is None:
+        latest = latest_run(runs_dir)
+        if latest is None:
+            raise InputError(f"no run with a summary.json under {runs_dir}")
+        return latest
+    run = RunDir(runs_dir, run_id)
+    if not run.summary.is_file():
+        raise InputError(f"no run {run_id!r} under {runs_dir} (no summary.json)")
+    return run
+
+
+def load_summary(run: RunDir) -> RunSummary:
+    """The run's summary, with step timings taken from log.jsonl for entries that lack them."""
+    summary = run.read_summary()
+    if all(entry.steps for entry in summary.entries) or not run.log.is_file():
+        return summary
+    logged = steps_from_log(run.log)
+    entries = [e if e.steps else e.model_copy(update={"steps": logged.get(e.key, [])}) for e in summary.entries]
+    return summary.model_copy(update={"entries": entries})
+
+
+def steps_from_log(log: Path) -> dict[str, list[StepTiming]]:
+    """Each entry's `step.end` events in a run's log.jsonl, as step timings."""
+    steps: dict[str, list[StepTiming]] = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(event, dict) and event.get("event") == "step.end" and event.get("entry"):
+            timing = StepTiming(flow=str(event.get("flow", "")), step=str(event.get("step", "")),
+                                duration_ms=int(event.get("duration_ms", 0)), outcome=str(event.get("outcome", "")))
+            steps.setdefault(str(event["entry"]), []).append(timing)
+    return steps
+
+
+# -- plain words --------------------------------------------------------------------------------
+
+
+def error_class(entry: EntryResult) -> str | None:
+    """The class of the error an entry ended with: what its state says, else its last failed step's outcome."""
+    if entry.state in STATE_ERRORS:
+        return STATE_ERRORS[entry.state]
+    failed = [s.outcome for s in entry.steps if s.outcome not in ("", "ok")]
+    return failed[-1] if failed else None
+
+
+def plain_error(kind: str | None, message: str | None) -> str:
+    """An error as a sentence for the operator, from its class name and its message."""
+    if not message and not kind:
+        return ""
+    text = _CONTEXT_SUFFIX.sub("", mask_secrets(message or ""))
+    gave_up = _GAVE_UP.match(text)
+    if gave_up:
+        return f"{gave_up.group(1)}; last: {plain_error(kind, gave_up.group(2))}"
+    sentence = PLAIN_ERRORS.get(kind or "")
+    if sentence is None:
+        return text or f"failed with {kind}"
+    return sentence.format(detail=_detail(kind, text))
+
+
+def _detail(kind: str | None, text: str) -> str:
+    if kind == "PortalChanged":  # "selectors/x.toml: key: matches no element" -> file/key (...)
+        parts = text.split(": ", 2)
+        if len(parts) == 3:
+            return f"{parts[0]}/{parts[1]} ({parts[2]})"
+    return text
+
+
+# -- the view -----------------------------------------------------------------------------------
+
+
+def build_report(summary: RunSummary, prefix: PurePosixPath = HERE,
+                 run_root: Path | None = None) -> Report:
+    """The page's content from a summary; links are relative, under `prefix` (the run's folder).
+
+    An entry worked more than once in the run (it went back to pending) shows its last result;
+    the chart counts the time of every attempt.
+    """
+    entries = last_results(summary.entries)
+    rows = [_row(entry, prefix) for entry in entries]
+    bars, height = chart(summary.entries)
+    return Report(
+        run_id=summary.run_id, portal_url=summary.portal_url, started=_when(summary.started_at),
+        finished=_when(summary.finished_at), duration=_span(summary.started_at, summary.finished_at),
+        trace_mode=summary.trace_mode, tiles=tiles(e.state for e in entries),
+        ledger=", ".join(f"{n} {_state(s)[0]}" for s, n in _ordered(summary.counts) if n),
+        rows=rows, refused=_refused(entries), thumbnails=[r for r in rows if r.screenshot],
+        artifacts=_artifacts(entries, prefix), bars=bars, chart_height=height,
+        run_folder=str(run_root) if run_root else "",
+    )
+
+
+def last_results(entries: Sequence[EntryResult]) -> list[EntryResult]:
+    """Each entry's last result in the run, in the order entries were first worked."""
+    last: dict[str, EntryResult] = {}
+    for entry in entries:
+        last[entry.key] = entry
+    return list(last.values())
+
+
+def tiles(states: Iterable[str]) -> list[Tile]:
+    """One tile per state that occurs, in the usual order, with its count."""
+    counts: dict[str, int] = {}
+    for state in states:
+        counts[state] = counts.get(state, 0) + 1
+    return [Tile(state, *_state(state), count) for state, count in _ordered(counts)]
+
+
+def chart(entries: Sequence[EntryResult]) -> tuple[list[Bar], int]:
+    """One bar per flow step (in first-seen order): total time across entries, with the median."""
+    durations: dict[tuple[str, str], list[StepTiming]] = {}
+    for entry in entries:
+        for timing in entry.steps:
+            durations.setdefault((timing.flow, timing.step), []).append(timing)
+    longest = max((sum(t.duration_ms for t in ts) for ts in durations.values()), default=0) or 1
+    bars = []
+    for index, ((flow, step), timings) in enumerate(durations.items()):
+        total = sum(t.duration_ms for t in timings)
+        bars.append(Bar(label=f"{flow} · {step}", colour=FLOW_COLOURS.get(flow, "#6e7781"), count=len(timings),
+                        failed=sum(t.outcome != "ok" for t in timings), total=duration_text(total),
+                        median=duration_text(round(statistics.median(t.duration_ms for t in timings))),
+                        y=index * CHART_ROW, width=max(2, round(CHART_BAR * total / longest))))
+    return bars, len(bars) * CHART_ROW
+
+
+def duration_text(ms: int) -> str:
+    """850 ms, 1.2 s, 3 min 04 s."""
+    if ms < 1000:
+        return f"{ms} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
+def _row(entry: EntryResult, prefix: PurePosixPath) -> Row:
+    label, colour = _state(entry.state)
+    kind = error_class(entry)
+    shown = entry.error if entry.state != "confirmed" else None
+    return Row(key=entry.key, kind=entry.kind, state=entry.state, label=label, colour=colour,
+               portal_ref=entry.portal_ref or "", existing=entry.existing, attempts=entry.attempts,
+               duration=duration_text(entry.duration_ms) if entry.duration_ms else "",
+               error=plain_error(kind, shown) if shown else "",
+               detail=_CONTEXT_SUFFIX.sub("", mask_secrets(shown or "")),
+               screenshot=relative_link(entry.screenshot, prefix), trace=relative_link(entry.trace, prefix),
+               har=relative_link(entry.har, prefix))
+
+
+def _refused(entries: Sequence[EntryResult]) -> list[Refused]:
+    out = []
+    for entry in entries:
+        for item in entry.refused:
+            url = mask_secrets(item.get("url", ""))
+            link = url if urlsplit(url).scheme in ("http", "https") else None
+            out.append(Refused(entry.key, url, link, mask_secrets(item.get("reason", ""))))
+    return out
+
+
+def _artifacts(entries: Sequence[EntryResult], prefix: PurePosixPath) -> list[Artifacts]:
+    found = [Artifacts(e.key, _artifact(e.trace, prefix), _artifact(e.har, prefix)) for e in entries]
+    return [a for a in found if a.trace or a.har]
+
+
+def _artifact(path: str | None, prefix: PurePosixPath) -> Artifact | None:
+    href = relative_link(path, prefix)
+    return Artifact(href, f"ippbot replay {path}") if path and href else None
+
+
+def relative_link(path: str | None, prefix: PurePosixPath) -> str | None:
+    """A summary path (relative to the run) as a URL-quoted link from the report; None if unsafe."""
+    if not path:
+        return None
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or ":" in path or "\\" in path:
+        return None
+    return quote((prefix / relative).as_posix())
+
+
+def _state(state: str) -> tuple[str, str]:
+    return STATES.get(state, (state or OTHER_STATE[0], OTHER_STATE[1]))
+
+
+def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
+    known = [(s, counts[s]) for s in STATES if s in counts]
+    return known + sorted((s, n) for s, n in counts.items() if s not in STATES)
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return "not finished"
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    zone = moment.strftime(" %Z") if moment.tzinfo else ""
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + zone
+
+
+def _span(start: str, end: str | None) -> str:
+    try:
+        seconds = (datetime.fromisoformat(end or "") - datetime.fromisoformat(start)).total_seconds()
+    except (TypeError, ValueError):
+        return ""
+    return duration_text(round(seconds * 1000))
+
+
+def render(report: Report) -> str:
+    """The page's HTML (every value escaped)."""
+    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return env.from_string(TEMPLATE).render(r=report, width=CHART_WIDTH, label_w=CHART_LABEL, row_h=CHART_ROW)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+TEMPLATE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' file: data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ippbot run {{ r.run_id }}</title>
+<style>
+:root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --paper: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: var(--ink); background: var(--paper); }
+header { background: #24292f; color: #fff; padding: 20px 32px; }
+header h1 { margin: 0 0 6px; font-size: 20px; font-weight: 600; }
+header h1 small { font-weight: 400; opacity: .7; }
+header dl { display: flex; flex-wrap: wrap; gap: 6px 28px; margin: 0; }
+header dt { opacity: .65; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+header dd { margin: 0; font-variant-numeric: tabular-nums; }
+main { padding: 20px 32px 40px; max-width: 1280px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px;
+          margin-bottom: 18px; }
+h2 { font-size: 15px; margin: 0 0 12px; }
+.muted { color: var(--muted); }
+.tiles { display: flex; flex-wrap: wrap; gap: 12px; }
+.tile { min-width: 130px; padding: 12px 16px; border-radius: 8px; color: #fff; }
+.tile .n { font-size: 30px; font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }
+.tile .l { font-size: 13px; opacity: .92; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:hover { background: #f6f8fa; }
+.key { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; overflow-wrap: anywhere; }
+#entries td:first-child { min-width: 250px; }
+.badge { display: inline-block; padding: 1px 9px; border-radius: 999px; color: #fff; font-size: 12px;
+         font-weight: 600; white-space: nowrap; }
+.tag { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 4px; }
+.ref { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap; }
+details summary { cursor: default; }
+details .raw { color: var(--muted); font-size: 12px; margin-top: 4px; word-break: break-word; }
+.links a { margin-right: 8px; white-space: nowrap; }
+a { color: #0969da; text-decoration: none; }
+a:hover { text-decoration: underline; }
+.thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 14px; }
+.thumbs figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; background: #fff; }
+.thumbs img { display: block; width: 100%; height: 150px; object-fit: cover; object-position: top left;
+              border-bottom: 1px solid var(--line); }
+.thumbs figcaption { padding: 6px 9px; font-size: 12px; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; background: var(--paper);
+       border: 1px solid var(--line); border-radius: 4px; padding: 1px 5px; }
+svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--ink); }
+svg text.note { fill: var(--muted); }
+</style>
+</head>
+<body>
+<header>
+  <h1>ippbot run <span id="run-id">{{ r.run_id }}</span></h1>
+  <dl>
+    <div><dt>Portal</dt><dd>{{ r.portal_url }}</dd></div>
+    <div><dt>Started</dt><dd>{{ r.started }}</dd></div>
+    <div><dt>Finished</dt><dd>{{ r.finished }}</dd></div>
+    <div><dt>Duration</dt><dd>{{ r.duration or "–" }}</dd></div>
+    <div><dt>Entries</dt><dd>{{ r.rows | length }}</dd></div>
+    <div><dt>Traces</dt><dd>{{ r.trace_mode }}</dd></div>
+  </dl>
+</header>
+<main>
+<section id="counts" aria-label="Counts per state">
+  <h2>This run</h2>
+  {% if r.tiles %}
+  <div class="tiles">
+    {% for t in r.tiles %}
+    <div class="tile state-{{ t.state }}" style="background: {{ t.colour }}">
+      <div class="n">{{ t.count }}</div><div class="l">{{ t.label }}</div>
+    </div>
+    {% endfor %}
+  </div>
+  {% else %}
+  <p class="muted">No entry was worked in this run.</p>
+  {% endif %}
+  {% if r.ledger %}<p class="muted">Ledger after the run: {{ r.ledger }}.</p>{% endif %}
+</section>
+
+<section id="entries">
+  <h2>Entries</h2>
+  <table>
+    <thead><tr><th>Entry</th><th>State</th><th>Portal reference</th><th>Attempts</th><th>Duration</th>
+      <th>Last error</th><th>Evidence</th></tr></thead>
+    <tbody>
+    {% for e in r.rows %}
+    <tr>
+      <td><span class="key">{{ e.key }}</span><br><span class="tag">{{ e.kind }}</span></td>
+      <td><span class="badge state-{{ e.state }}" style="background: {{ e.colour }}">{{ e.label }}</span></td>
+      <td><span class="ref">{{ e.portal_ref }}</span>
+        {%- if e.existing %} <span class="tag">already filed</span>{% endif %}</td>
+      <td class="num">{{ e.attempts }}</td>
+      <td class="num">{{ e.duration }}</td>
+      <td>{% if e.error %}<details><summary>{{ e.error }}</summary>
+        <div class="raw">{{ e.detail }}</div></details>{% endif %}</td>
+      <td class="links">
+        {% if e.screenshot %}<a href="{{ e.screenshot }}">screenshot</a>{% endif %}
+        {% if e.trace %}<a href="{{ e.trace }}">trace</a>{% endif %}
+        {% if e.har %}<a href="{{ e.har }}">HAR</a>{% endif %}
+      </td>
+    </tr>
+    {% endfor %}
+    </tbody>
+  </table>
+</section>
+
+{% if r.refused %}
+<section id="refused">
+  <h2>Listings the portal refused</h2>
+  <table>
+    <thead><tr><th>Entry</th><th>Listing</th><th>Reason</th></tr></thead>
+    <tbody>
+    {% for x in r.refused %}
+    <tr><td class="key">{{ x.key }}</td>
+      <td>{% if x.link %}<a href="{{ x.link }}" rel="noreferrer">{{ x.url }}</a>{% else %}{{ x.url }}{% endif %}</td>
+      <td>{{ x.reason }}</td></tr>
+    {% endfor %}
+    </tbody>
+  </table>
+</section>
+{% endif %}
+
+<section id="chart">
+  <h2>Time per step</h2>
+  {% if r.bars %}
+  <svg role="img" aria-label="Time per flow step" width="{{ width }}" height="{{ r.chart_height + 8 }}"
+       viewBox="0 0 {{ width }} {{ r.chart_height + 8 }}" xmlns="http://www.w3.org/2000/svg">
+    {% for b in r.bars %}
+    <g transform="translate(0 {{ b.y + 4 }})">
+      <text x="{{ label_w - 10 }}" y="{{ row_h / 2 + 1 }}" text-anchor="end"
+            dominant-baseline="middle">{{ b.label }}</text>
+      <rect class="bar" x="{{ label_w }}" y="4" width="{{ b.width }}" height="{{ row_h - 10 }}" rx="3"
+            fill="{{ b.colour }}"><title>{{ b.label }}: total {{ b.total }}, median {{ b.median }}</title></rect>
+      <text class="note" x="{{ label_w + b.width + 8 }}" y="{{ row_h / 2 + 1 }}" dominant-baseline="middle">
+        total {{ b.total }} · median {{ b.median }} · {{ b.count }}×
+        {%- if b.failed %} · {{ b.failed }} failed{% endif %}</text>
+    </g>
+    {% endfor %}
+  </svg>
+  {% else %}
+  <p class="muted">No step timings were recorded.</p>
+  {% endif %}
+</section>
+
+{% if r.thumbnails %}
+<section id="confirmations">
+  <h2>Confirmations</h2>
+  <div class="thumbs">
+    {% for e in r.thumbnails %}
+    <figure>
+      <a href="{{ e.screenshot }}"><img src="{{ e.screenshot }}" alt="confirmation page of {{ e.key }}"></a>
+      <figcaption><span class="ref">{{ e.portal_ref }}</span> <span class="muted key">{{ e.key }}</span></figcaption>
+    </figure>
+    {% endfor %}
+  </div>
+</section>
+{% endif %}
+
+{% if r.artifacts %}
+<section id="traces">
+  <h2>Traces and network logs</h2>
+  <p class="muted">Run each command in the run's folder
+    {%- if r.run_folder %} (<code>{{ r.run_folder }}</code>){% endif %}:
+    a trace opens in Playwright's trace viewer; a HAR re-runs the entry's flow without the portal.</p>
+  <table>
+    <thead><tr><th>Entry</th><th>Trace</th><th>HAR</th></tr></thead>
+    <tbody>
+    {% for a in r.artifacts %}
+    <tr><td class="key">{{ a.key }}</td>
+      {% for f in (a.trace, a.har) %}
+      <td>{% if f %}<a href="{{ f.href }}">open</a> <code>{{ f.command }}</code>{% endif %}</td>
+      {% endfor %}
+    </tr>
+    {% endfor %}
+    </tbody>
+  </table>
+</section>
+{% endif %}
+</main>
+</body>
+</html>
+"""

@@ -1,0 +1,39 @@
+"""The operator's batch end to end: `ippbot enqueue`, `run`, `sync` and `status` as processes.
+
+The faults tried on purpose (kill -9, the duplicate trap, lost sessions, two runs at once)
+are in tests/reliability/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import MockPortal
+from playwright.sync_api import Page
+from support import Operator, assert_each_once, make_ctx, make_settings, write_batch
+
+from flows.register import mock_mailbox, register
+
+
+@pytest.fixture
+def operator(portal: MockPortal, page: Page, tmp_path: Path) -> Operator:
+    """An operator whose account is registered (its session stored in the data dir)."""
+    data_dir = tmp_path / "data"
+    assert register(make_ctx(page, make_settings(portal.url, data_dir)), mock_mailbox(portal.url)) == "registered"
+    return Operator(portal, data_dir)
+
+
+def test_fifty_entry_batch_completes(operator: Operator, tmp_path: Path) -> None:
+    """10 IPRs and 40 complaints: IPRs filed, reviews pass, complaints filed after sync, each exactly once."""
+    batch = write_batch(tmp_path / "batch.yaml", iprs=10, complaints_per_ipr=4)
+    assert "enqueued 50 entries" in operator.ippbot("enqueue", str(batch), check=True).stdout
+    assert "enqueued 0 entries, skipped 50" in operator.ippbot("enqueue", str(batch), check=True).stdout
+    operator.ippbot("run", check=True)
+    assert operator.states() == {"confirmed": 10, "waiting": 40}
+    operator.portal.advance(7)
+    operator.ippbot("sync", check=True)
+    operator.ippbot("run", check=True)
+    assert operator.states() == {"confirmed": 50}
+    assert len(operator.portal.state()["complaints"]) == 40
+    assert_each_once(operator.portal, operator)

@@ -1,0 +1,49 @@
+"""The portal misbehaving on purpose: the duplicate trap, 5xx, 429, lost sessions, maintenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import size
+from support import Operator, assert_each_once, write_batch
+
+
+def run_until_done(operator: Operator, runs: int = 4) -> None:
+    """Run again while entries remain (what the nightly schedule and the sweeper do)."""
+    for _ in range(runs):
+        if operator.ippbot("run").returncode == 0 and not operator.states().keys() - {"confirmed"}:
+            return
+
+
+def test_duplicate_trap_errors_and_rate_limit(operator: Operator, tmp_path: Path) -> None:
+    """30% of submissions stored-then-failed, 10% 5xx, a rate limit: all land exactly once, none unknown."""
+    n = size(10, 300)
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=n)), check=True)
+    operator.portal.faults(commit_then_fail=0.3, error_rate=0.1, rate_limit=60, rate_window_s=2, seed=11)
+    run_until_done(operator)
+    assert operator.states() == {"confirmed": n}
+    assert operator.portal.fired().get("commit_then_fail", 0) >= 1
+    assert_each_once(operator.portal, operator)
+
+
+def test_session_loss_at_random_steps(operator: Operator, tmp_path: Path) -> None:
+    """Sessions dropped every few requests (so at every step in turn): log in again, reconcile, 0 duplicates."""
+    n = size(8, 200)
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=n)), check=True)
+    operator.portal.faults(session_expiry=7, commit_then_fail=0.1, seed=4)
+    run_until_done(operator)
+    assert operator.states() == {"confirmed": n}
+    assert operator.portal.fired().get("session_expiry", 0) >= 1
+    assert_each_once(operator.portal, operator)
+
+
+def test_portal_down_for_a_while(operator: Operator, tmp_path: Path) -> None:
+    """Maintenance for a while mid-batch: the run backs off as the portal asks, resumes, none dead or lost."""
+    n = size(4, 50)
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=n)), check=True)
+    operator.ippbot("run", "--limit", "1", check=True)
+    operator.portal.faults(maintenance_for_s=6)
+    operator.ippbot("run", check=True)
+    assert operator.states() == {"confirmed": n}
+    assert operator.portal.fired().get("maintenance", 0) >= 1
+    assert_each_once(operator.portal, operator)

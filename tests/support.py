@@ -1,0 +1,189 @@
+"""What the browser-level suites share: the served mock portal, its control API, settings, and an operator.
+
+`tests/` is on the import path (pyproject's pytest `pythonpath`), so e2e and reliability tests
+`import support`. Fixtures stay in each suite's conftest; the pieces they are built from live here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import zipfile
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import structlog
+import yaml
+from playwright.sync_api import Page
+
+from bot.locators import Selectors
+from bot.settings import DEFAULT_SELECTORS_DIR, Settings
+from flows.context import FlowContext
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "fixtures" / "documents"
+PASSWORD = "E2e-Passw0rd"
+EMAIL = "brand@e2e.example"
+
+
+class ServedPortal:
+    """The mock portal as a separate process; `url` is where it listens."""
+
+    def __init__(self, data_dir: Path, *args: str) -> None:
+        cmd = [sys.executable, "-m", "fixtures.portal", "--port", "0", "--data-dir", str(data_dir), *args]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.url = self._wait_for_url()
+
+    def _wait_for_url(self) -> str:
+        lines: queue.Queue[str] = queue.Queue()
+
+        def pump() -> None:
+            for line in self.proc.stdout or []:
+                lines.put(line)
+
+        threading.Thread(target=pump, daemon=True).start()
+        while True:
+            line = lines.get(timeout=30)
+            if line.startswith("portal listening on "):
+                return line.split()[-1]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+class MockPortal:
+    """A test's handle on the served portal's control API."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = httpx.get(f"{self.url}/__mock/state", timeout=30).json()
+        return state
+
+    def advance(self, days: float) -> None:
+        httpx.post(f"{self.url}/__mock/clock", json={"advance_days": days}).raise_for_status()
+
+    def faults(self, **spec: Any) -> dict[str, Any]:
+        answer = httpx.post(f"{self.url}/__mock/faults", json=spec)
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def fired(self) -> dict[str, int]:
+        """How often each fault fired since the spec was put in force."""
+        fired: dict[str, int] = httpx.get(f"{self.url}/__mock/faults").json()["fired"]
+        return fired
+
+    def mailbox(self, email: str) -> list[dict[str, Any]]:
+        """Messages sent to `email`, newest first."""
+        messages: list[dict[str, Any]] = httpx.get(f"{self.url}/__mock/mailbox", params={"email": email}).json()
+        return messages
+
+    def reset(self) -> None:
+        """Empty the portal and put its clock on the next Monday, 09:00 UTC."""
+        httpx.post(f"{self.url}/__mock/reset").raise_for_status()
+        now = datetime.fromisoformat(self.state()["now"])
+        monday = (now + timedelta(days=7 - now.weekday())).replace(hour=9, minute=0, second=0, microsecond=0)
+        httpx.post(f"{self.url}/__mock/clock", json={"set": monday.isoformat()}).raise_for_status()
+
+
+def make_settings(portal_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a test: its own data dir, fast retries, the test account."""
+    fields: dict[str, Any] = {"portal_url": portal_url, "data_dir": data_dir, "email": EMAIL,
+                              "password": PASSWORD, "timeout_ms": 10_000, "retry_base_s": 0.05,
+                              "retry_max_s": 0.5, "retry_attempts": 6}
+    fields.update(overrides)
+    return Settings(_env_file=None, **fields)
+
+
+def make_ctx(page: Page, settings: Settings, selectors_dir: Path = DEFAULT_SELECTORS_DIR) -> FlowContext:
+    """A flow context on a test's page, with the run's default timeout."""
+    page.set_default_timeout(settings.timeout_ms)
+    return FlowContext(page=page, selectors=Selectors.load(selectors_dir), settings=settings,
+                       log=structlog.get_logger("e2e"), entry="e2e")
+
+
+class Operator:
+    """Runs ippbot's commands as an operator's cron job would, with its own data dir and account."""
+
+    def __init__(self, portal: MockPortal, data_dir: Path, email: str = EMAIL) -> None:
+        self.portal = portal
+        self.data_dir = data_dir
+        self.email = email
+        self.env = {**os.environ, "IPPBOT_PORTAL_URL": portal.url, "IPPBOT_DATA_DIR": str(data_dir),
+                    "IPPBOT_EMAIL": email, "IPPBOT_PASSWORD": PASSWORD,
+                    "IPPBOT_RETRY_BASE_S": "0.05", "IPPBOT_RETRY_MAX_S": "1", "IPPBOT_TIMEOUT_MS": "10000",
+                    "IPPBOT_LOG_FORMAT": "json"}
+
+    def ippbot(self, *args: str, extra_env: dict[str, str] | None = None,
+               check: bool = False) -> subprocess.CompletedProcess[str]:
+        """Run one ippbot command to its end."""
+        done = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env={**self.env, **(extra_env or {})},
+                              capture_output=True, text=True, timeout=1800, check=False)
+        if check:
+            assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start one ippbot command in the background."""
+        return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=self.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def status(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = json.loads(self.ippbot("status", "--json", check=True).stdout)
+        return rows
+
+    def states(self) -> Counter[str]:
+        return Counter(r["state"] for r in self.status())
+
+
+def assert_each_once(portal: MockPortal, *operators: Operator) -> None:
+    """Every record is on the portal exactly once, and the ledgers and the portal agree."""
+    state = portal.state()
+    refs = Counter([i["ref"] for i in state["iprs"]] + [c["ref"] for c in state["complaints"]])
+    confirmed = [r["portal_ref"] for op in operators for r in op.status() if r["state"] == "confirmed"]
+    assert sorted(confirmed) == sorted(refs), (confirmed, refs)
+    numbers = Counter((i["account_id"], i["registration_number"]) for i in state["iprs"])
+    assert all(n == 1 for n in numbers.values()), [k for k, n in numbers.items() if n > 1]
+    listings = Counter(li["url"] for c in state["complaints"] for li in c["listings"])
+    assert all(n == 1 for n in listings.values()), [u for u, n in listings.items() if n > 1]
+
+
+def write_batch(path: Path, iprs: int, complaints_per_ipr: int = 0, listings: int = 3, start: int = 0) -> Path:
+    """A batch of trademarks (real sample certificate) and complaints against them."""
+    batch: dict[str, list[dict[str, Any]]] = {"iprs": [], "complaints": []}
+    for i in range(start, start + iprs):
+        number = f"{40000000 + i}"
+        batch["iprs"].append({"type": "trademark", "name": f"MARK{i}", "registration_number": number,
+                              "registration_place": "CN", "rights_holder": "Demo Brand Ltd",
+                              "expiration_date": "2034-01-01", "classes": [9],
+                              "documents": [str(DOCS / "trademark-certificate.pdf")]})
+        for j in range(complaints_per_ipr):
+            urls = [f"https://www.aliexpress.com/item/{7000000 + i * 1000 + j * 100 + k}.html" for k in range(listings)]
+            batch["complaints"].append({"platform": "aliexpress", "ipr": number, "reason": "trademark_misuse",
+                                        "listings": urls})
+    path.write_text(yaml.safe_dump(batch), encoding="utf-8")
+    return path
+
+
+def every_file(root: Path, skip: Path | None = None) -> list[tuple[str, bytes]]:
+    """(name, content) of every file under `root`, the members of zip files (traces) included."""
+    out: list[tuple[str, bytes]] = []
+    for path in root.rglob("*"):
+        if not path.is_file() or path == skip:
+            continue
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                out += [(f"{path}:{m}", archive.read(m)) for m in archive.namelist()]
+        else:
+            out.append((str(path), path.read_bytes()))
+    return out
