@@ -21,16 +21,19 @@ from typing import Any
 import httpx
 import structlog
 import yaml
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from bot.locators import Selectors
 from bot.settings import DEFAULT_SELECTORS_DIR, Settings
 from flows.context import FlowContext
+from flows.register import mock_mailbox, register
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "fixtures" / "documents"
 PASSWORD = "E2e-Passw0rd"
 EMAIL = "brand@e2e.example"
+SOAK = os.environ.get("IPPBOT_SOAK") == "1"  # make soak: the reliability suite at full size
+V2_SELECTORS = ROOT / "tests" / "e2e" / "selectors_v2"
 
 
 class ServedPortal:
@@ -187,3 +190,35 @@ def every_file(root: Path, skip: Path | None = None) -> list[tuple[str, bytes]]:
         else:
             out.append((str(path), path.read_bytes()))
     return out
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The IPPBOT_* variables that give a separate `ippbot` process these settings."""
+    fields = {"portal_url": settings.portal_url, "data_dir": settings.data_dir, "email": settings.email,
+              "password": settings.password.get_secret_value(), "timeout_ms": settings.timeout_ms,
+              "selectors_dir": settings.resolved_selectors_dir(), "log_format": "json"}
+    return {f"IPPBOT_{name.upper()}": str(value) for name, value in fields.items()}
+
+
+def run_ippbot(*argv: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the `ippbot` console script as an operator does, with only the given IPPBOT_* variables."""
+    outside = {name: value for name, value in os.environ.items() if not name.startswith("IPPBOT_")}
+    script = Path(sys.executable).parent / "ippbot"
+    return subprocess.run([str(script), *argv], env={**outside, **env}, cwd=cwd, capture_output=True,
+                          text=True, timeout=240, check=False)
+
+
+def size(quick: int, full: int) -> int:
+    """How many entries a test works: `full` under make soak, else `quick`."""
+    return full if SOAK else quick
+
+
+def registered(portal: MockPortal, browser: Browser, data_dir: Path, email: str) -> Operator:
+    """An operator whose account `email` is registered and whose session is stored."""
+    settings = make_settings(portal.url, data_dir, email=email)
+    context = browser.new_context()
+    try:
+        assert register(make_ctx(context.new_page(), settings), mock_mailbox(portal.url)) == "registered"
+    finally:
+        context.close()
+    return Operator(portal, data_dir, email)

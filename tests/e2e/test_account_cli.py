@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from conftest import MockPortal, run_ippbot, settings_env
+from support import MockPortal, run_ippbot, settings_env
 
 from bot.settings import Settings
 

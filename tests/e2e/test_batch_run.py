@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import MockPortal
 from playwright.sync_api import Page
-from support import Operator, assert_each_once, make_ctx, make_settings, write_batch
+from support import MockPortal, Operator, assert_each_once, make_ctx, make_settings, write_batch
 
 from flows.register import mock_mailbox, register
 

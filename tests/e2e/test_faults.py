@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 import structlog
-from conftest import MockPortal
+from support import MockPortal
 from test_journeys import IPRS, aliexpress, approved
 
 from bot.errors import NeedsHuman

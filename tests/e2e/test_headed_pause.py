@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import MockPortal, make_ctx, make_settings
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from support import MockPortal, make_ctx, make_settings
 from test_journeys import IPRS
 
 from bot.browser import BrowserSession, find_browser, launch_args, open_browser

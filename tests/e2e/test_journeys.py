@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, MockPortal, make_ctx
 from playwright.sync_api import Browser, expect
+from support import DOCS, MockPortal, make_ctx
 
 from bot.models import Complaint, Ipr
 from flows.context import FlowContext

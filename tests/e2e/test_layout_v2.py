@@ -5,8 +5,8 @@ file and key, and file nothing; the v2 selectors set (a data edit only) carries 
 from __future__ import annotations
 
 import pytest
-from conftest import MockPortal, make_ctx
 from playwright.sync_api import Page
+from support import MockPortal, make_ctx
 from test_journeys import IPRS, aliexpress
 
 from bot.errors import PortalChanged

@@ -5,8 +5,8 @@ and the portal's own message, and the portal stores nothing.
 from __future__ import annotations
 
 import pytest
-from conftest import DOCS, MockPortal, make_ctx
 from playwright.sync_api import Page
+from support import DOCS, MockPortal, make_ctx
 from test_journeys import IPRS, aliexpress, approved
 
 from bot.errors import PortalRejected

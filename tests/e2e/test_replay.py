@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import DOCS, MockPortal, ServedPortal, make_ctx, make_settings
 from playwright.sync_api import Browser, expect
 from structlog.testing import capture_logs
+from support import DOCS, MockPortal, ServedPortal, make_ctx, make_settings
 
 from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
 from bot.batch import Entry

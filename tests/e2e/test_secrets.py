@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import structlog
-from conftest import PASSWORD, MockPortal
+from support import PASSWORD, MockPortal
 from test_faults import file_ipr, numbered
 from test_journeys import aliexpress, approved
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import V2_SELECTORS, MockPortal, run_ippbot, settings_env
+from support import V2_SELECTORS, MockPortal, run_ippbot, settings_env
 from test_journeys import aliexpress, approved
 
 from bot.models import Complaint

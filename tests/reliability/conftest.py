@@ -6,24 +6,12 @@ Sizes: `size(quick, full)` gives the quick count in `make test` and the full one
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
-from support import MockPortal, Operator, ServedPortal, make_ctx, make_settings
-
-from bot.browser import find_browser, launch_args
-from flows.register import mock_mailbox, register
-
-SOAK = os.environ.get("IPPBOT_SOAK") == "1"
-
-
-def size(quick: int, full: int) -> int:
-    """How many entries a test works: `full` under make soak, else `quick`."""
-    return full if SOAK else quick
+from support import MockPortal, Operator, ServedPortal, registered
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,15 +20,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "tests/reliability/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.reliability)
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Launch the Chromium ippbot discovers, with its arguments (never a downloaded browser)."""
-    headless = browser_type_launch_args.get("headless", True)
-    return {**browser_type_launch_args,
-            "executable_path": str(find_browser(browser_path=None, headless=headless)),
-            "args": launch_args(headless)}
 
 
 @pytest.fixture(scope="session")
@@ -57,17 +36,6 @@ def portal(served: ServedPortal) -> MockPortal:
     handle = MockPortal(served.url)
     handle.reset()
     return handle
-
-
-def registered(portal: MockPortal, browser: Browser, data_dir: Path, email: str) -> Operator:
-    """An operator whose account `email` is registered and whose session is stored."""
-    settings = make_settings(portal.url, data_dir, email=email)
-    context = browser.new_context()
-    try:
-        assert register(make_ctx(context.new_page(), settings), mock_mailbox(portal.url)) == "registered"
-    finally:
-        context.close()
-    return Operator(portal, data_dir, email)
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import registered, size
 from playwright.sync_api import Browser
-from support import MockPortal, assert_each_once, write_batch
+from support import MockPortal, assert_each_once, registered, size, write_batch
 
 
 def test_two_runs_per_account_at_once(portal: MockPortal, browser: Browser, tmp_path: Path) -> None:

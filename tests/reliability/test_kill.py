@@ -7,8 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import size
-from support import Operator, assert_each_once, write_batch
+from support import Operator, assert_each_once, size, write_batch
 
 KILL_STEPS = ["before_form", "after_fields", "after_submitting_committed", "after_click", "after_confirmation",
               "between_entries"]

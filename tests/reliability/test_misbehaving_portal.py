@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import size
-from support import Operator, assert_each_once, write_batch
+from support import Operator, assert_each_once, size, write_batch
 
 
 def run_until_done(operator: Operator, runs: int = 4) -> None:
