@@ -55,6 +55,7 @@ class EntryResult(BaseModel):
     attempts: int = 0
     duration_ms: int = 0
     error: str | None = None
+    error_class: str | None = None  # the exception's class name (PortalRejected, SubmitOutcomeUnknown, ...)
     refused: list[dict[str, str]] = Field(default_factory=list)
     steps: list[StepTiming] = Field(default_factory=list)
     screenshot: str | None = None

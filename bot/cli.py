@@ -237,7 +237,9 @@ def report(
 
 @app.command()
 def replay(
-    path: Annotated[Path, typer.Argument(help="A recorded run's folder.")],
+    path: Annotated[
+        Path, typer.Argument(help="An entry's HAR (RUN_DIR/har/*.har) or a trace (RUN_DIR/traces/*.zip).")
+    ],
 ) -> None:
     """QA replay: re-run an entry's .har with no portal and compare; or serve a trace .zip's viewer.
 

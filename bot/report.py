@@ -224,7 +224,9 @@ def steps_from_log(log: Path) -> dict[str, list[StepTiming]]:
 
 
 def error_class(entry: EntryResult) -> str | None:
-    """The class of the error an entry ended with: what its state says, else its last failed step's outcome."""
+    """The class of the error an entry ended with: as the runner recorded it, else from its state or steps."""
+    if entry.error_class:
+        return entry.error_class
     if entry.state in STATE_ERRORS:
         return STATE_ERRORS[entry.state]
     failed = [s.outcome for s in entry.steps if s.outcome not in ("", "ok")]

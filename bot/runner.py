@@ -195,7 +195,8 @@ class Runner:
         result.portal_ref, result.error = final.portal_ref, final.error
         result.duration_ms = round((time.monotonic() - started) * 1000)
         result.steps = self.recorder.steps.pop(record.key, [])
-        self.summary.entries.append(result)
+        # one result per entry: a second try in the same run (after proof it was not filed) replaces the first
+        self.summary.entries = [e for e in self.summary.entries if e.key != record.key] + [result]
         if self.options.progress:
             self.options.progress(final)
 
@@ -207,12 +208,15 @@ class Runner:
         try:
             filed = retrying(relogging(ctx, lambda: self._flow(ctx, record)))
         except SubmitOutcomeUnknown as exc:
+            result.error_class = type(exc).__name__
             self.ledger.mark_unknown(record.key, str(exc), version=state["version"])
             return self._reconcile_page(page, self.ledger.get(record.key))
         except (PortalError, IppbotError) as exc:
+            result.error_class = type(exc).__name__
             self._failed(record, state, exc, page)
             return True
         except Exception as exc:  # a bug or a browser crash: never lose what the ledger knows
+            result.error_class = type(exc).__name__
             self._failed(record, state, PortalError(f"{type(exc).__name__}: {exc}", entry=record.key), page)
             return True
         kill_point("after_confirmation")
