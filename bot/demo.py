@@ -22,6 +22,7 @@ import typer
 from playwright.sync_api import sync_playwright
 
 from bot import commands, logs
+from bot.artifacts import latest_run
 from bot.browser import open_browser
 from bot.errors import EXIT_OK, EnvironmentProblem
 from bot.locators import Selectors
@@ -81,7 +82,14 @@ def demo(base: Settings) -> int:
         _chapter("the sellers' 3 working days pass", lambda: _advance(url, 6, settings))
         _chapter("answer a counter-notice", lambda: _answer_one(settings))
         commands.status(settings, as_json=False)
+        _the_end(settings)
     return code
+
+
+def _the_end(settings: Settings) -> None:
+    run = latest_run(settings.runs_dir)
+    report = run.report if run else None
+    typer.echo(f"\ndemo done: the ledger above, and the last run's report: {report}")
 
 
 def _quiet() -> RunOptions:
