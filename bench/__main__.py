@@ -22,6 +22,7 @@ from pathlib import Path
 from bench.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
+NOTES = ROOT / "bench" / "notes.md"
 # name: (entries for `make bench`, time limit in seconds)
 BENCHMARKS: dict[str, tuple[int, int]] = {
     "floor": (100, 3600),
@@ -87,6 +88,8 @@ def _report(results: dict[str, Result], args: argparse.Namespace, elapsed_s: flo
               for title, g in goals]
     lines.append("")
     lines += [r.markdown() for r in results.values()]
+    if NOTES.exists():  # what was changed and tried, written by hand: kept across runs
+        lines.append(NOTES.read_text(encoding="utf-8"))
     return "\n".join(lines) + "\n"
 
 

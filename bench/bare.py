@@ -10,10 +10,11 @@ measures it alongside, in the same rotation.
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Page, sync_playwright
 
-from bench.harness import timed_ms
+from bench.harness import since_ms
 from bench.http_client import Trademark
 from bot.browser import open_browser
 from bot.settings import Settings
@@ -31,7 +32,12 @@ def file_iprs(settings: Settings, iprs: list[Trademark]) -> list[float]:
     with sync_playwright() as pw, open_browser(settings, pw) as browser, \
             browser.context(stored_session(settings.session_file)) as context:
         page = context.new_page()
-        return [timed_ms(lambda ipr=ipr: _file(page, ipr)) for ipr in iprs]  # type: ignore[misc]
+        spent = []
+        for ipr in iprs:
+            started = time.perf_counter()
+            _file(page, ipr)
+            spent.append(since_ms(started))
+        return spent
 
 
 def _file(page: Page, ipr: Trademark) -> str:

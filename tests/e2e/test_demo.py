@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
-
 from support import ROOT
 
 
