@@ -36,9 +36,11 @@ from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_i
 from bot.browser import BrowserSession, open_browser
 from bot.errors import (
     AccountBusy,
+    ConfigError,
     IppbotError,
     PermanentPortalError,
     PortalError,
+    PortalRejected,
     SubmitOutcomeUnknown,
     TransientPortalError,
 )
@@ -146,7 +148,12 @@ class Runner:
         """Log in again now if the stored session has expired (retried: the portal may be busy)."""
         with self._context(browser, None) as context:
             ctx = self._flow_ctx(context.new_page(), "preflight")
-            build_retrying(self.settings, log=ctx.log)(lambda: ensure_session(ctx))
+            try:
+                build_retrying(self.settings, log=ctx.log)(lambda: ensure_session(ctx))
+            except PortalRejected as exc:
+                raise ConfigError(f"log-in to {self.settings.portal_url} as {self.account} failed "
+                                  f"({'; '.join(exc.field_errors.values()) or exc.reason}); check IPPBOT_EMAIL and "
+                                  "IPPBOT_PASSWORD, or register the account: ippbot account register") from exc
 
     def _settle_in_doubt(self, browser: BrowserSession) -> None:
         for record in self.ledger.in_doubt():
