@@ -26,7 +26,7 @@ test: setup
 	$(XVFB) $(BIN)/python -m pytest --tracing retain-on-failure --output test-results
 
 soak: setup
-	IPPBOT_SOAK=1 $(XVFB) $(BIN)/python -m pytest tests/reliability -m reliability --tracing retain-on-failure --output test-results
+	IPPBOT_SOAK=1 $(XVFB) $(BIN)/python -m pytest tests/reliability -m reliability --timeout 14400 --tracing retain-on-failure --output test-results
 
 # every benchmark of bench/, each on its own mock portal; writes docs/BENCHMARKS.md (about an hour)
 bench: setup
