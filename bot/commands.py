@@ -99,6 +99,9 @@ def sync_command(settings: Settings) -> int:
     waiting = result.counter_notices
     typer.echo(f"synced {len(result.iprs)} IPRs and {len(result.complaints)} complaints; "
                f"{result.updated} entries updated; {len(waiting)} counter-notices wait for an answer")
+    for number, refs in result.duplicate_iprs.items():
+        typer.echo(f"  warning: the portal holds IPR {number} {len(refs)} times ({', '.join(refs)}); "
+                   "a person should withdraw the extra ones")
     for reference, url in waiting[:SHOWN]:
         typer.echo(f"  counter-notice: {reference} {url}")
     if len(waiting) > SHOWN:

@@ -30,6 +30,15 @@ class SyncResult:
     updated: int = 0
 
     @property
+    def duplicate_iprs(self) -> dict[str, list[str]]:
+        """Registration numbers the portal holds more than once (references), drafts aside: a person should look."""
+        seen: dict[str, list[str]] = {}
+        for ipr in self.iprs:
+            if ipr.status != "draft":
+                seen.setdefault(ipr.registration_number, []).append(ipr.reference)
+        return {number: refs for number, refs in seen.items() if len(refs) > 1}
+
+    @property
     def counter_notices(self) -> list[tuple[str, str]]:
         """(complaint reference, listing URL) waiting for the complainant's answer."""
         return counter_notices_waiting(self.complaints)
