@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -42,10 +43,12 @@ def run(settings: Settings, options: RunOptions) -> int:
     """Work the queue in this process until it is empty or the limit is reached."""
     check_data_dir(settings)
     with Ledger.open(settings) as ledger:
-        if options.progress is None and sys.stdout.isatty():  # a person watches: progress, not log lines
-            options.progress = _progress_line(ledger)
-            options.console_level = options.console_level or "warning"
-        summary = Runner(settings, ledger, options).run()
+        watched = options.progress is None and sys.stdout.isatty()  # a person watches: a bar, not log lines
+        with _progress_bar(ledger, watched) as bar:
+            if watched:
+                options.progress = bar
+                options.console_level = options.console_level or "warning"
+            summary = Runner(settings, ledger, options).run()
         report = _write_report(settings, options.run_id)
     worked = summary.entries
     bad = [e for e in worked if e.state in NOT_DONE]
@@ -56,15 +59,23 @@ def run(settings: Settings, options: RunOptions) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
-def _progress_line(ledger: Ledger) -> Callable[[Record], None]:
-    total = sum(1 for row in ledger.rows() if row.state in UNFINISHED)
-    seen = [0]
+@contextmanager
+def _progress_bar(ledger: Ledger, shown: bool) -> Iterator[Callable[[Record], None]]:
+    """A progress bar over the entries due, advanced once per entry worked (nothing when not shown)."""
+    if not shown:
+        yield lambda _record: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    def show(record: Record) -> None:
-        seen[0] += 1
-        typer.echo(f"[{seen[0]}/{total}] {record.key}: {record.state} {record.portal_ref or record.error or ''}")
+    total = sum(1 for row in ledger.rows() if row.state in UNFINISHED and row.state != "waiting")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task("filing", total=total)
 
-    return show
+        def advance(record: Record) -> None:
+            progress.update(task, advance=1, description=f"{record.state:<10} {record.key[:40]}")
+
+        yield advance
 
 
 def _write_report(settings: Settings, run_id: str) -> Path | None:
