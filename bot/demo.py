@@ -36,13 +36,23 @@ from flows.session import ensure_session, stored_session
 SAMPLE = REPO_ROOT / "fixtures" / "batches" / "sample.yaml"
 
 
-@contextmanager
-def served_portal(data_dir: Path) -> Iterator[str]:
-    """Start the mock portal as its own process on a free port; yield its URL; stop it after."""
-    cmd = [sys.executable, "-m", "fixtures.portal", "--port", "0", "--data-dir", str(data_dir)]
+def start_portal(data_dir: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """Start the mock portal as its own process on a free port; return it and its URL once it listens."""
+    cmd = [sys.executable, "-m", "fixtures.portal", "--port", "0", "--data-dir", str(data_dir), *args]
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603 - our interpreter, our module
     try:
-        yield _listening_url(proc)
+        return proc, _listening_url(proc)
+    except BaseException:
+        proc.kill()
+        raise
+
+
+@contextmanager
+def served_portal(data_dir: Path, *args: str) -> Iterator[str]:
+    """`start_portal` for the length of a block; yields its URL and stops it after."""
+    proc, url = start_portal(data_dir, *args)
+    try:
+        yield url
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import subprocess
 import sys
-import threading
 import zipfile
 from collections import Counter
 from datetime import datetime, timedelta
@@ -23,6 +21,7 @@ import structlog
 import yaml
 from playwright.sync_api import Browser, Page
 
+from bot.demo import start_portal
 from bot.locators import Selectors
 from bot.settings import DEFAULT_SELECTORS_DIR, Settings
 from flows.context import FlowContext
@@ -37,25 +36,10 @@ V2_SELECTORS = ROOT / "tests" / "e2e" / "selectors_v2"
 
 
 class ServedPortal:
-    """The mock portal as a separate process; `url` is where it listens."""
+    """The mock portal as a separate process (`bot.demo.start_portal`); `url` is where it listens."""
 
     def __init__(self, data_dir: Path, *args: str) -> None:
-        cmd = [sys.executable, "-m", "fixtures.portal", "--port", "0", "--data-dir", str(data_dir), *args]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.url = self._wait_for_url()
-
-    def _wait_for_url(self) -> str:
-        lines: queue.Queue[str] = queue.Queue()
-
-        def pump() -> None:
-            for line in self.proc.stdout or []:
-                lines.put(line)
-
-        threading.Thread(target=pump, daemon=True).start()
-        while True:
-            line = lines.get(timeout=30)
-            if line.startswith("portal listening on "):
-                return line.split()[-1]
+        self.proc, self.url = start_portal(data_dir, *args)
 
     def stop(self) -> None:
         self.proc.terminate()
