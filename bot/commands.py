@@ -14,11 +14,13 @@ from pathlib import Path
 
 import typer
 
+from bot.artifacts import RunDir
 from bot.batch import load_batches
 from bot.errors import EXIT_FAILED, EXIT_OK
 from bot.ledger import Ledger, Record
 from bot.preflight import check_data_dir
 from bot.queue import UNFINISHED, Queue, make_huey
+from bot.report import write_report
 from bot.runner import Runner, RunOptions
 from bot.settings import Settings
 from bot.sync import sync
@@ -49,13 +51,12 @@ def run(settings: Settings, options: RunOptions) -> int:
                 options.progress = bar
                 options.console_level = options.console_level or "warning"
             summary = Runner(settings, ledger, options).run()
-        report = _write_report(settings, options.run_id)
+        report = write_report(RunDir(settings.runs_dir, options.run_id))
     worked = summary.entries
     bad = [e for e in worked if e.state in NOT_DONE]
     counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items() if n)
     typer.echo(f"run {summary.run_id}: {len(worked)} entries worked, {len(bad)} not done; ledger: {counts}")
-    if report:
-        typer.echo(f"report: {report}")
+    typer.echo(f"report: {report}")
     return EXIT_FAILED if bad else EXIT_OK
 
 
@@ -76,16 +77,6 @@ def _progress_bar(ledger: Ledger, shown: bool) -> Iterator[Callable[[Record], No
             progress.update(task, advance=1, description=f"{record.state:<10} {record.key[:40]}")
 
         yield advance
-
-
-def _write_report(settings: Settings, run_id: str) -> Path | None:
-    try:
-        from bot.report import write_report
-    except ImportError:  # pragma: no cover - until bot.report lands
-        return None
-    from bot.artifacts import RunDir
-
-    return write_report(RunDir(settings.runs_dir, run_id))
 
 
 def status(settings: Settings, as_json: bool) -> int:

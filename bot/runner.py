@@ -25,7 +25,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import structlog
 from playwright.sync_api import BrowserContext, Page, sync_playwright
@@ -44,6 +43,7 @@ from bot.errors import (
     SubmitOutcomeUnknown,
     TransientPortalError,
 )
+from bot.har import scrub_har
 from bot.ledger import Ledger, Record
 from bot.locators import Selectors
 from bot.models import Complaint, Filed, Ipr
@@ -195,8 +195,9 @@ class Runner:
             page = context.new_page()
             failed = self._attempt(page, record, result)
             self._keep_evidence(context, page, record.key, result, failed)
-        if self.settings.har:  # written when the context closed: scrub it before anything else
-            _scrub_har(self.run_dir.har(record.key))
+        har = self.run_dir.har(record.key)
+        if self.settings.har and har.exists():  # written when the context closed: scrub it before anything else
+            scrub_har(har)
         final = self.ledger.get(record.key)
         result.state, result.attempts = final.state, final.attempts
         result.portal_ref, result.error = final.portal_ref, final.error
@@ -344,15 +345,6 @@ def _dead_local_holder(holder: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-def _scrub_har(path: Path) -> None:
-    try:
-        from bot.har import scrub_har
-    except ImportError:  # pragma: no cover - until bot.har lands
-        return
-    if path.exists():
-        scrub_har(path)
 
 
 def _now_iso() -> str:
