@@ -2,13 +2,16 @@
 
 Each benchmark (`bench/<name>.py`) runs as `python -m bench.<name> --entries N --json OUT`,
 with a time limit, so one that fails or hangs is reported in its section and the others
-still run. `--only floor,night` runs some; `--night 300` a shorter night than the 1,000 of
-`make bench`; `--scale 0.2` fewer entries everywhere (for a quick look, not for the record).
+still run. Results are kept beside the report (docs/BENCHMARKS.json): `--only floor,night`
+re-measures some and keeps the others; `--report-only` rewrites the report (after editing
+bench/notes.md, the hand-written part). `--night 300` is a shorter night than the 1,000 of
+`make bench`; `--scale 0.2` fewer entries everywhere (a quick look, not for the record).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -29,7 +32,7 @@ BENCHMARKS: dict[str, tuple[int, int]] = {
     "reuse": (40, 1800),
     "shell": (40, 1800),
     "night": (1000, 7200),
-    "evidence": (40, 1800),
+    "evidence": (60, 2400),
     "bookkeeping": (10_000, 900),
 }
 
@@ -37,8 +40,9 @@ BENCHMARKS: dict[str, tuple[int, int]] = {
 def main() -> int:
     """Run the chosen benchmarks and write the report; 0 when every benchmark ran (goals aside)."""
     args = _parse()
-    chosen = args.only.split(",") if args.only else list(BENCHMARKS)
-    results: dict[str, Result] = {}
+    chosen = [] if args.report_only else args.only.split(",") if args.only else list(BENCHMARKS)
+    stored = args.out.with_suffix(".json")
+    results = _previous(stored) if args.only or args.report_only else {}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ippbot-bench-") as tmp:
         for name in chosen:
@@ -48,9 +52,18 @@ def main() -> int:
             elif name != "bookkeeping":
                 entries = max(10, round(entries * args.scale))
             results[name] = _run(name, entries, BENCHMARKS[name][1], Path(tmp) / f"{name}.json")
+    results = {name: results[name] for name in BENCHMARKS if name in results}
+    stored.write_text(json.dumps({name: r.as_dict() for name, r in results.items()}, indent=2), encoding="utf-8")
     args.out.write_text(_report(results, args, time.monotonic() - started), encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0 if all(r.rows for r in results.values()) else 1
+    print(f"wrote {args.out} and {stored}")
+    return 0 if all(results[name].rows for name in chosen) else 1
+
+
+def _previous(stored: Path) -> dict[str, Result]:
+    """The results a previous run stored (so `--only` re-measures some and keeps the others)."""
+    if not stored.exists():
+        return {}
+    return {name: Result.from_dict(data) for name, data in json.loads(stored.read_text(encoding="utf-8")).items()}
 
 
 def _parse() -> argparse.Namespace:
@@ -58,7 +71,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--only", help=f"comma-separated, of: {', '.join(BENCHMARKS)}")
     parser.add_argument("--night", type=int, help="entries of the long night (default 1,000)")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the default entries")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from the stored results")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md",
+                        help="the report; its results are kept beside it as .json, which --only updates")
     return parser.parse_args()
 
 
@@ -69,19 +84,21 @@ def _run(name: str, entries: int, limit_s: int, out: Path) -> Result:
     try:
         done = subprocess.run(cmd, cwd=ROOT, timeout=limit_s, check=False)  # noqa: S603 - our interpreter, our module
     except subprocess.TimeoutExpired:
-        return Result(name, notes=[f"**Did not finish** within {limit_s} s (`{' '.join(cmd[1:5])}`)."])
+        return Result(f"bench.{name}", notes=[f"**Did not finish** within {limit_s} s (`{' '.join(cmd[1:5])}`)."])
     if done.returncode != 0 or not out.exists():
-        return Result(name, notes=[f"**Failed** (exit {done.returncode}); run `python -m bench.{name}` to see why."])
+        return Result(f"bench.{name}", notes=[f"**Failed** (exit {done.returncode}); run `python -m bench.{name}` "
+                                              "to see why."])
     return Result.load(out)
 
 
 def _report(results: dict[str, Result], args: argparse.Namespace, elapsed_s: float) -> str:
     goals = [(r.title, g) for r in results.values() for g in r.goals]
     lines = ["# Benchmarks", "",
-             f"Written by `make bench` (`python -m bench{_options(args)}`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-             f"in {elapsed_s / 60:.0f} minutes. Every benchmark starts its own mock portal (no faults) on "
-             "127.0.0.1 with fresh data dirs, and measures what it compares side by side in one run: the "
-             "ratios are the result, the absolute times only say what this machine did that day.", "",
+             f"Written by `make bench` (`python -m bench{_options(args)}`, {elapsed_s / 60:.0f} minutes) on "
+             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; each section says when it was measured and how to measure "
+             "it again. Every benchmark starts its own mock portal (no faults) on 127.0.0.1 with fresh data "
+             "dirs, and measures what it compares side by side in one run: the ratios are the result, the "
+             "absolute times only say what this shared machine did at that moment.", "",
              "## The machine", "", *_machine(), "", "## Goals", "",
              "| benchmark | goal | measured | |", "| --- | --- | --- | --- |"]
     lines += [f"| {title.split(' ', 1)[0]} | {g.goal} | {g.measured} | **{'met' if g.met else 'not met'}** |"

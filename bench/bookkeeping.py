@@ -75,8 +75,17 @@ def measure(listings: int) -> Result:
         result.goals.append(Goal(f"{label} ≤ {GOALS_S[goal]} s", f"{median(values):.2f} s",
                                  median(values) <= GOALS_S[goal]))
     result.notes.append(f"Each time is the median of {REPEAT} runs ({2 * REPEAT} for --help), each a new process; "
-                        "every enqueue into a fresh data dir.")
+                        f"every enqueue into a fresh data dir. To read these absolute times: {_calibration()}")
     return result
+
+
+def _calibration() -> str:
+    """How fast this machine ran plain Python just now: compare it between runs before comparing their times."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return f"a loop of 5 million additions took {time.perf_counter() - started:.2f} s in Python here."
 
 
 if __name__ == "__main__":

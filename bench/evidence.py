@@ -80,4 +80,4 @@ def _result(runs: dict[str, RunTimes]) -> Result:
 
 
 if __name__ == "__main__":
-    bench_main(measure, default_entries=40)
+    bench_main(measure, default_entries=60)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +222,11 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values)) if values else 0.0
 
 
+def tenth(values: Sequence[float]) -> float:
+    """The 10th percentile: what the client does when the machine lets it (0 for no values)."""
+    return float(statistics.quantiles(values, n=10)[0]) if len(values) > 1 else median(values)
+
+
 def ratio(a: float, b: float) -> float:
     """a / b, or infinity when b is 0."""
     return a / b if b else float("inf")
@@ -328,7 +334,12 @@ def bench_main(measure: Callable[[int], Any], default_entries: int) -> None:
     parser.add_argument("--entries", type=int, default=default_entries, help="how many entries to work")
     parser.add_argument("--json", type=Path, help="also write the result here (for `python -m bench`)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     result = measure(args.entries)
+    result.notes.append(f"Load average (1 min) of this shared 2-core machine: {load_before:.1f} when this benchmark "
+                        f"started, {os.getloadavg()[0]:.1f} when it ended.")
+    result.measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    result.command = f"python -m {sys.modules['__main__'].__spec__.name} --entries {args.entries}"  # type: ignore[union-attr]
     print(result.text(), flush=True)
     if args.json:
         result.save(args.json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -24,20 +25,32 @@ class Result:
     rows: list[list[str]] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    measured_at: str = ""  # UTC, when the benchmark ended
+    command: str = ""  # how to measure it again
 
     def save(self, path: Path) -> None:
         """Write as JSON (the parent `python -m bench` reads it back)."""
-        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        path.write_text(json.dumps(self.as_dict(), indent=2), encoding="utf-8")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as plain data."""
+        return asdict(self)
 
     @classmethod
     def load(cls, path: Path) -> Result:
         """Read what `save` wrote."""
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["title"], data["rows"], [Goal(**g) for g in data["goals"]], data["notes"])
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """Back from `as_dict`."""
+        return cls(**{**data, "goals": [Goal(**g) for g in data["goals"]]})
 
     def markdown(self) -> str:
         """The benchmark's section of docs/BENCHMARKS.md."""
         lines = [f"## {self.title}", ""]
+        if self.measured_at:
+            lines += [f"_Measured {self.measured_at} by `{self.command}`._", ""]
         if self.rows:
             lines += [_row(self.rows[0]), _row(["---"] * len(self.rows[0]))]
             lines += [_row(r) for r in self.rows[1:]]
