@@ -9,4 +9,8 @@ ratios measured side by side in one run, against its own mock portal on 127.0.0.
     night        4. memory over a long run
     evidence     5. the cost of traces, HAR and the confirmation screenshot
     bookkeeping  6. enqueue, status and --help at 10,000 entries
+
+and what they share: `harness` (the served portal, accounts, runs, timing, PSS), `http_client`
+(the protocol floor, proven by tests/portal/test_http_floor.py), `bare` (the least a browser
+can do: benchmark 1's lower bound), `results` (tables and goals as JSON and Markdown).
 """

@@ -94,11 +94,12 @@ def _run(name: str, entries: int, limit_s: int, out: Path) -> Result:
 def _report(results: dict[str, Result], args: argparse.Namespace, elapsed_s: float) -> str:
     goals = [(r.title, g) for r in results.values() for g in r.goals]
     lines = ["# Benchmarks", "",
-             f"Written by `make bench` (`python -m bench{_options(args)}`, {elapsed_s / 60:.0f} minutes) on "
-             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; each section says when it was measured and how to measure "
-             "it again. Every benchmark starts its own mock portal (no faults) on 127.0.0.1 with fresh data "
-             "dirs, and measures what it compares side by side in one run: the ratios are the result, the "
-             "absolute times only say what this shared machine did at that moment.", "",
+             f"Last written by `python -m bench{_options(args)}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+             f"{'' if args.report_only else f' ({elapsed_s / 60:.0f} minutes)'}; `make bench` runs every "
+             "benchmark, and each section says when it was measured and how to measure it again. Every "
+             "benchmark starts its own mock portal (no faults) on 127.0.0.1 with fresh data dirs, and "
+             "measures what it compares side by side in one run: the ratios are the result, the absolute "
+             "times only say what this shared machine did at that moment.", "",
              "## The machine", "", *_machine(), "", "## Goals", "",
              "| benchmark | goal | measured | |", "| --- | --- | --- | --- |"]
     lines += [f"| {title.split(' ', 1)[0]} | {g.goal} | {g.measured} | **{'met' if g.met else 'not met'}** |"
@@ -112,7 +113,7 @@ def _report(results: dict[str, Result], args: argparse.Namespace, elapsed_s: flo
 
 def _options(args: argparse.Namespace) -> str:
     given = [f"--only {args.only}" if args.only else "", f"--night {args.night}" if args.night else "",
-             f"--scale {args.scale}" if args.scale != 1.0 else ""]
+             f"--scale {args.scale}" if args.scale != 1.0 else "", "--report-only" if args.report_only else ""]
     return "".join(f" {g}" for g in given if g)
 
 

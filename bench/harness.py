@@ -31,15 +31,14 @@ DOCS = ROOT / "fixtures" / "documents"
 CERTIFICATE = DOCS / "trademark-certificate.pdf"
 PASSWORD = "Bench-Passw0rd"  # noqa: S105 - a throwaway account on a throwaway mock portal
 PORTAL_START_S = 30.0
-AS_IS_ENV = "IPPBOT_BENCH_PORTAL_AS_IS"  # serve `fixtures.portal` itself (see bench/portal.py)
 
 
 class Portal:
     """The mock portal as its own process, listening on a free port of 127.0.0.1."""
 
-    def __init__(self, data_dir: Path, *, as_is: bool = False) -> None:
-        module = "fixtures.portal" if as_is or os.environ.get(AS_IS_ENV) else "bench.portal"
-        cmd = [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir)]
+    def __init__(self, data_dir: Path) -> None:
+        cmd = [sys.executable, "-m", "fixtures.portal", "--host", "127.0.0.1", "--port", "0",
+               "--data-dir", str(data_dir)]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
         self.url = self._wait_for_url()
 
