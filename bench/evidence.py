@@ -15,16 +15,12 @@ from playwright.sync_api import BrowserContext, Page
 
 from bench.harness import (
     RunTimes,
+    bench_account,
     bench_main,
-    enqueue,
+    blocks,
     median,
     ratio,
-    register,
     run_entries,
-    served_portal,
-    settings_for,
-    workspace,
-    write_batch,
 )
 from bench.results import Goal, Result, ms, times
 from bot.artifacts import EntryResult
@@ -52,15 +48,12 @@ class NoEvidence(Runner):
 
 def measure(entries: int) -> Result:
     """`entries` IPRs in each mode."""
-    with workspace("evidence") as root, served_portal(root / "portal") as portal:
-        base = settings_for(portal.url, root / "bot", "bot@bench.example")
-        register(base)
-        enqueue(base, write_batch(root / "batch.yaml", len(MODES) * entries, prefix=48))
+    with bench_account("evidence", len(MODES) * entries, prefix=48) as bench:
         runs = {mode: RunTimes() for mode in MODES}
-        for _ in range(0, entries, BLOCK):
+        for block in blocks(entries, BLOCK):
             for mode, options in MODES.items():
                 runner = NoEvidence if mode == NONE else None
-                runs[mode].add(run_entries(base.model_copy(update=options), BLOCK, runner_class=runner))
+                runs[mode].add(run_entries(bench.settings.model_copy(update=options), block, runner_class=runner))
     return _result(runs)
 
 

@@ -19,20 +19,18 @@ from bench.harness import (
     CERTIFICATE,
     PASSWORD,
     RunTimes,
+    bench_account,
     bench_main,
-    enqueue,
+    blocks,
     listings,
     median,
     ratio,
     register,
     run_entries,
-    served_portal,
     settings_for,
     since_ms,
     sync_ledger,
     tenth,
-    workspace,
-    write_batch,
 )
 from bench.http_client import HttpClient, ListingComplaint, Trademark
 from bench.results import Goal, Result, ms, times
@@ -45,12 +43,10 @@ BOT_PREFIX, FLOOR_PREFIX, BARE_PREFIX = 41, 42, 43
 
 def measure(entries: int) -> Result:
     """`entries` IPRs and `entries` complaints each way; the ratios per kind."""
-    with workspace("floor") as root, served_portal(root / "portal") as portal:
-        bot = settings_for(portal.url, root / "bot", "bot@bench.example")
-        floor = settings_for(portal.url, root / "floor", "floor@bench.example")
-        register(bot)
+    with bench_account("floor", entries, prefix=BOT_PREFIX, complaints=True) as bench:
+        bot, portal = bench.settings, bench.portal
+        floor = settings_for(portal.url, bench.root / "floor", "floor@bench.example")
         register(floor)
-        enqueue(bot, write_batch(root / "batch.yaml", entries, prefix=BOT_PREFIX, complaints=True))
         bot_times, others = RunTimes(), RunTimes()
         with HttpClient(portal.url) as http:
             http.login(floor.email, PASSWORD)
@@ -86,10 +82,12 @@ def _trademarks(prefix: int, start: int, stop: int) -> list[Trademark]:
 
 def _alternate(bot: Settings, bot_times: RunTimes, turns: list[Callable[[int, int], None]], entries: int) -> None:
     """Blocks of `BLOCK` entries: a bot run, then each other client's turn at the same entries."""
-    for start in range(0, entries, BLOCK):
-        bot_times.add(run_entries(bot, BLOCK))
+    start = 0
+    for block in blocks(entries, BLOCK):
+        bot_times.add(run_entries(bot, block))
         for turn in turns:
-            turn(start, min(start + BLOCK, entries))
+            turn(start, start + block)
+        start += block
 
 
 def _check(bot: RunTimes, state: dict[str, object], entries: int) -> None:

@@ -10,7 +10,6 @@ ledger moves and evidence; the run's start-up (browser launch, pre-flight) is re
 from __future__ import annotations
 
 import os
-import queue
 import statistics
 import subprocess
 import sys
@@ -30,36 +29,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "fixtures" / "documents"
 CERTIFICATE = DOCS / "trademark-certificate.pdf"
 PASSWORD = "Bench-Passw0rd"  # noqa: S105 - a throwaway account on a throwaway mock portal
-PORTAL_START_S = 30.0
 
 
 class Portal:
-    """The mock portal as its own process, listening on a free port of 127.0.0.1."""
+    """The mock portal as its own process on a free port of 127.0.0.1 (`bot.demo.start_portal`)."""
 
     def __init__(self, data_dir: Path) -> None:
-        cmd = [sys.executable, "-m", "fixtures.portal", "--host", "127.0.0.1", "--port", "0",
-               "--data-dir", str(data_dir)]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
-        self.url = self._wait_for_url()
+        from bot.demo import start_portal
 
-    def _wait_for_url(self) -> str:
-        lines: queue.Queue[str] = queue.Queue()
-
-        def pump() -> None:
-            for line in self.proc.stdout or []:
-                lines.put(line)
-
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + PORTAL_START_S
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line.startswith("portal listening on "):
-                return line.split()[-1]
-        self.stop()
-        raise RuntimeError("the mock portal did not start")
+        self.proc, self.url = start_portal(data_dir)
 
     def advance_days(self, days: int) -> None:
         """Move the portal's clock (reviews complete)."""
@@ -90,6 +68,26 @@ def served_portal(data_dir: Path) -> Iterator[Portal]:
         yield portal
     finally:
         portal.stop()
+
+
+@dataclass
+class Bench:
+    """One benchmark's ground: its temp dir, its portal, and the bench account's settings."""
+
+    root: Path
+    portal: Portal
+    settings: Any
+
+
+@contextmanager
+def bench_account(name: str, iprs: int, *, prefix: int, complaints: bool = False) -> Iterator[Bench]:
+    """A fresh workspace and portal, the bench account registered, `iprs` trademarks (and, when asked,
+    a complaint against each) enqueued in its ledger."""
+    with workspace(name) as root, served_portal(root / "portal") as portal:
+        settings = settings_for(portal.url, root / "bot", "bot@bench.example")
+        register(settings)
+        enqueue(settings, write_batch(root / "batch.yaml", iprs, prefix=prefix, complaints=complaints))
+        yield Bench(root, portal, settings)
 
 
 def settings_for(portal_url: str, data_dir: Path, email: str, **overrides: Any) -> Any:
@@ -302,6 +300,11 @@ class PssSampler:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
             self.sample()
+
+
+def blocks(entries: int, size: int) -> list[int]:
+    """The sizes of the blocks that take turns: `size` each, the last one what is left."""
+    return [min(size, entries - start) for start in range(0, entries, size)]
 
 
 def since_ms(started: float) -> float:

@@ -13,14 +13,9 @@ import time
 
 from bench.harness import (
     PssSampler,
+    bench_account,
     bench_main,
-    enqueue,
     median,
-    register,
-    served_portal,
-    settings_for,
-    workspace,
-    write_batch,
 )
 from bench.results import Goal, Result, ms
 from bot.ledger import Ledger, Record
@@ -34,10 +29,8 @@ CEILING_MB = 1024
 
 def measure(entries: int) -> Result:
     """N entries in one run; the peaks per window."""
-    with workspace("night") as root, served_portal(root / "portal") as portal:
-        settings = settings_for(portal.url, root / "bot", "bot@bench.example")
-        register(settings)
-        enqueue(settings, write_batch(root / "batch.yaml", entries, prefix=47))
+    with bench_account("night", entries, prefix=47) as bench:
+        settings = bench.settings
         windows: list[tuple[int, int, float]] = []  # (entries done, peak kB, median ms per entry)
         last = [time.monotonic()]
         durations: list[float] = []
@@ -49,7 +42,7 @@ def measure(entries: int) -> Result:
             if len(durations) % WINDOW == 0:
                 windows.append((len(durations), sampler.take_peak(), median(durations[-WINDOW:])))
 
-        with PssSampler(exclude=[portal.proc.pid]) as sampler, Ledger.open(settings) as ledger:
+        with PssSampler(exclude=[bench.portal.proc.pid]) as sampler, Ledger.open(settings) as ledger:
             summary = Runner(settings, ledger, RunOptions(progress=progress, console_level="warning")).run()
     confirmed = sum(1 for e in summary.entries if e.state == "confirmed")
     return _result(windows, entries, confirmed)

@@ -14,16 +14,12 @@ from typing import Any, cast
 
 from bench.harness import (
     RunTimes,
+    bench_account,
     bench_main,
-    enqueue,
+    blocks,
     median,
     ratio,
-    register,
     run_entries,
-    served_portal,
-    settings_for,
-    workspace,
-    write_batch,
 )
 from bench.results import Goal, Result, ms, times
 from bot.browser import BrowserSession, open_browser
@@ -47,14 +43,11 @@ class BrowserPerEntry(Runner):
 
 def measure(entries: int) -> Result:
     """`entries` IPRs each way, in alternating blocks."""
-    with workspace("reuse") as root, served_portal(root / "portal") as portal:
-        settings = settings_for(portal.url, root / "bot", "bot@bench.example")
-        register(settings)
-        enqueue(settings, write_batch(root / "batch.yaml", 2 * entries, prefix=45))
+    with bench_account("reuse", 2 * entries, prefix=45) as bench:
         reused, naive = RunTimes(), RunTimes()
-        for _ in range(0, entries, BLOCK):
-            reused.add(run_entries(settings, BLOCK))
-            naive.add(run_entries(settings, BLOCK, runner_class=BrowserPerEntry))
+        for block in blocks(entries, BLOCK):
+            reused.add(run_entries(bench.settings, block))
+            naive.add(run_entries(bench.settings, block, runner_class=BrowserPerEntry))
     if reused.states != {"confirmed": len(reused.all())} or naive.states != {"confirmed": len(naive.all())}:
         raise RuntimeError(f"entries did not all confirm: {reused.states} {naive.states}")
     one, per_entry = median(reused.all()), median(naive.all())

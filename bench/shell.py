@@ -16,16 +16,12 @@ from pathlib import Path
 from bench.harness import (
     PssSampler,
     RunTimes,
+    bench_account,
     bench_main,
-    enqueue,
+    blocks,
     median,
     ratio,
-    register,
     run_entries,
-    served_portal,
-    settings_for,
-    workspace,
-    write_batch,
 )
 from bench.results import Goal, Result, ms, times
 from bot.browser import find_browser
@@ -37,18 +33,16 @@ FULL_CHROMIUM = Path("/usr/bin/chromium")
 def measure(entries: int) -> Result:
     """`entries` IPRs with each browser."""
     preferred = find_browser(browser_path=None, headless=True)
-    with workspace("shell") as root, served_portal(root / "portal") as portal:
-        shell = settings_for(portal.url, root / "bot", "bot@bench.example")
+    with bench_account("shell", 2 * entries, prefix=46) as bench:
+        shell = bench.settings
         full = shell.model_copy(update={"browser_path": FULL_CHROMIUM})
-        register(shell)
-        enqueue(shell, write_batch(root / "batch.yaml", 2 * entries, prefix=46))
         runs = {"shell": RunTimes(), "full": RunTimes()}
         peaks: dict[str, list[int]] = {"shell": [], "full": []}
-        with PssSampler(exclude=[portal.proc.pid]) as sampler:
-            for _ in range(0, entries, BLOCK):
+        with PssSampler(exclude=[bench.portal.proc.pid]) as sampler:
+            for block in blocks(entries, BLOCK):
                 for name, settings in (("shell", shell), ("full", full)):
                     sampler.take_peak()
-                    runs[name].add(run_entries(settings, BLOCK))
+                    runs[name].add(run_entries(settings, block))
                     peaks[name].append(sampler.take_peak())
     return _result(preferred, runs, peaks)
 
