@@ -68,7 +68,7 @@ from types import TracebackType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.batch import Entry, Kind
@@ -439,7 +439,10 @@ class Ledger:
         claimed -> pending (or dead once attempts are used up): nothing was clicked.
         submitting -> unknown: the click may have gone through; reconcile it first.
         An entry claimed while no lease was live counts as lost whenever no lease on its
-        account is live. Returns the entries moved.
+        account is live. Every account's entries are looked at, each against its own account's
+        lease, so a run never takes a live run's entries, whichever account it works; it only
+        moves them in the ledger (an entry made `unknown` is reconciled by its own account's
+        run, `in_doubt(account)`). Returns the entries moved.
         """
         at = self._now(now)
         moved: list[str] = []
@@ -552,18 +555,25 @@ class Ledger:
             found = conn.execute(query).mappings().all()
         return [Transition.model_validate(dict(row)) for row in found]
 
-    def next_due(self) -> datetime | None:
-        """When the earliest pending entry falls due, or None if none is pending."""
+    def next_due(self, account: str) -> datetime | None:
+        """When the earliest pending entry `account` may claim falls due (its own and the
+        unpinned ones, as `claim_next` sees them), or None if none is pending.
+        """
         query = select(func.min(entry_table.c.next_attempt_at)).where(
-            entry_table.c.state == "pending"
+            entry_table.c.state == "pending", _claimable_by(account)
         )
         with self._engine.connect() as conn:
             earliest = conn.execute(query).scalar_one_or_none()
         return None if earliest is None else earliest.replace(tzinfo=UTC)
 
-    def in_doubt(self) -> list[Record]:
-        """Entries in `unknown`: to reconcile against the portal before anything else."""
-        query = select(entry_table).where(entry_table.c.state == "unknown")
+    def in_doubt(self, account: str) -> list[Record]:
+        """`account`'s entries in `unknown`: to reconcile against that account's portal records
+        before anything else. Another account's are not for it: looked up on this account,
+        they would be "proven absent" and filed twice.
+        """
+        query = select(entry_table).where(
+            entry_table.c.state == "unknown", entry_table.c.account == account
+        )
         with self._engine.connect() as conn:
             return [_record(row) for row in conn.execute(query.order_by(entry_table.c.seq))]
 
@@ -725,10 +735,15 @@ def _due(conn: Connection, account: str, now: datetime) -> list[Row[Any]]:
     query = (
         select(entry_table)
         .where(entry_table.c.state == "pending", entry_table.c.next_attempt_at <= now)
-        .where(or_(entry_table.c.account.is_(None), entry_table.c.account == account))
+        .where(_claimable_by(account))
         .order_by(entry_table.c.seq)
     )
     return list(conn.execute(query).all())
+
+
+def _claimable_by(account: str) -> ColumnElement[bool]:
+    """Entries `account` may claim: its own, and those pinned to no account."""
+    return or_(entry_table.c.account.is_(None), entry_table.c.account == account)
 
 
 def _blocker(conn: Connection, depends_on: str | None) -> str | None:

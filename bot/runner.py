@@ -156,7 +156,7 @@ class Runner:
                                   "IPPBOT_PASSWORD, or register the account: ippbot account register") from exc
 
     def _settle_in_doubt(self, browser: BrowserSession) -> None:
-        for record in self.ledger.in_doubt():
+        for record in self.ledger.in_doubt(self.account):
             if record.state == "unknown":
                 self._reconcile(browser, record)
 
@@ -175,7 +175,7 @@ class Runner:
 
     def _wait_for_next_due(self) -> bool:
         """Wait for the next entry backing off (the portal asked us to wait); False when none is due soon."""
-        due = self.ledger.next_due()
+        due = self.ledger.next_due(self.account)
         if due is None:
             return False
         wait = (due - datetime.now(UTC)).total_seconds()

@@ -8,9 +8,11 @@ and `IPPBOT_PASSWORD`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -105,8 +107,12 @@ class Settings(BaseSettings):
 
     @property
     def session_file(self) -> Path:
-        """The stored log-in session (Playwright storage state)."""
-        return self.data_dir / "session" / "state.json"
+        """The stored log-in session (Playwright storage state) of the configured account.
+
+        One file per account (`session/<email>.json`), so a data dir shared by several accounts
+        never hands one account's session to another's run.
+        """
+        return self.data_dir / "session" / session_file_name(self.email)
 
     @property
     def runs_dir(self) -> Path:
@@ -124,6 +130,19 @@ class Settings(BaseSettings):
     def resolved_selectors_dir(self) -> Path:
         """The folder of selector files; defaults to the repository's `selectors/`."""
         return self.selectors_dir or DEFAULT_SELECTORS_DIR
+
+
+def session_file_name(email: str) -> str:
+    """A file name of its own for each account: the email, lower-cased (the portal ignores case),
+    with anything but letters, digits and ``@._+-`` percent-encoded, so no two accounts share a name.
+
+    A name too long for a file system (over 200 characters once encoded) is cut, with a hash
+    of the whole email appended to keep it unique.
+    """
+    name = quote(email.strip().lower(), safe="@._+-")
+    if len(name) > 200:
+        name = f"{name[:150]}-{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+    return f"{name}.json"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -1,4 +1,8 @@
-"""The log-in flow and the stored session: log in once, keep the session (mode 0600), reuse it."""
+"""The log-in flow and the stored session: log in once, keep the session (mode 0600), reuse it.
+
+Each account has its own stored session (`Settings.session_file`), and the pre-flight check
+makes sure the portal's User Center shows the configured account before anything is filed.
+"""
 
 from __future__ import annotations
 
@@ -24,14 +28,27 @@ def login(ctx: FlowContext) -> None:
 
 
 def ensure_session(ctx: FlowContext) -> None:
-    """The pre-flight check: open the User Center; log in again if the session has expired."""
+    """The pre-flight check: open the User Center; log in again if the session has expired or
+    is another account's (a session of the wrong account would file on that account).
+    """
     with step(ctx.log, "login", "check_session"):
         try:
-            UserPage(ctx).open()
-            return
+            user = UserPage(ctx)
+            user.open()
+            shown = user.login_email()
         except SessionExpired:
             ctx.log.info("session.expired")
+        else:
+            if same_account(shown, ctx.settings.email):
+                return
+            ctx.log.warning("session.other_account", shown=shown, account=ctx.settings.email)
+            ctx.page.context.clear_cookies()  # drop the other account's session before logging in
     login(ctx)
+
+
+def same_account(shown: str, email: str) -> bool:
+    """Whether the email a page shows is the configured account's (the portal ignores case)."""
+    return shown.strip().lower() == email.strip().lower()
 
 
 def save_session(context: BrowserContext, path: Path) -> None:

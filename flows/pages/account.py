@@ -74,10 +74,14 @@ class IdentityPage(PortalPage):
 
 
 class UserPage(PortalPage):
-    """`/user`, the User Center: the account's status."""
+    """`/user`, the User Center: the account logged in and its status."""
 
     name = "user"
 
     def account_status(self) -> str:
         """The account's status as the portal's data attribute gives it."""
         return self.el("account_status").get_attribute("data-status") or ""
+
+    def login_email(self) -> str:
+        """The email of the account this session is logged in as, as the page shows it."""
+        return self.el("login_email").inner_text().strip()

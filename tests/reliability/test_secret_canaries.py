@@ -8,13 +8,15 @@ from pathlib import Path
 
 from support import PASSWORD, ROOT, Operator, every_file, write_batch
 
+from bot.settings import session_file_name
+
 
 def test_canaries_appear_only_in_the_stored_session(operator: Operator, tmp_path: Path) -> None:
     """After a run with traces, HARs, the duplicate trap and lost sessions, only the session file holds a secret."""
     operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=3)), check=True)
     operator.portal.faults(commit_then_fail=0.5, session_expiry=9, seed=3)
     operator.ippbot("run", "--trace", "on", "--har")
-    session_file = operator.data_dir / "session" / "state.json"
+    session_file = operator.data_dir / "session" / session_file_name(operator.email)
     cookies = [c["value"] for c in json.loads(session_file.read_text())["cookies"]]
     codes = [m["code"] for m in operator.portal.mailbox(operator.email) if m["code"]]
     canaries = [PASSWORD, *cookies, *codes]

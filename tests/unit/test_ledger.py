@@ -28,6 +28,7 @@ pytestmark = pytest.mark.unit
 
 T0 = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
 ACCOUNT = "brand@example.com"
+OTHER = "other-brand@example.com"
 
 
 def later(seconds: float) -> datetime:
@@ -322,9 +323,9 @@ def test_retry_later_backs_off_until_next_attempt_at(ledger: Ledger) -> None:
     ledger.add([complaint_entry("c-1"), complaint_entry("c-2")])
     ledger.claim_next(ACCOUNT, T0)
     ledger.retry_later("c-1", "portal timeout", 120, now=later(1))
-    assert ledger.next_due() == T0  # c-2 is due already
+    assert ledger.next_due(ACCOUNT) == T0  # c-2 is due already
     assert (ledger.claim_next(ACCOUNT, later(2)) or pytest.fail()).key == "c-2"
-    assert ledger.next_due() == later(121)
+    assert ledger.next_due(ACCOUNT) == later(121)
     assert ledger.claim_next(ACCOUNT, later(120)) is None
     again = ledger.claim_next(ACCOUNT, later(121))
     assert again is not None and (again.key, again.attempts, again.error) == ("c-1", 2, "portal timeout")
@@ -442,7 +443,7 @@ def test_recover_stale_hands_back_a_lost_workers_entries(ledger: Ledger) -> None
     assert (moved["c-1"].state, moved["c-2"].state) == ("unknown", "pending")
     assert "may be on the portal" in (moved["c-1"].error or "")
     assert "before the submit click" in (moved["c-2"].error or "")
-    assert ledger.in_doubt()[0].key == "c-1"
+    assert ledger.in_doubt(ACCOUNT)[0].key == "c-1"
 
 
 def test_recover_stale_after_a_takeover(ledger: Ledger) -> None:
@@ -462,6 +463,50 @@ def test_recover_stale_leaves_a_live_workers_entries_alone(ledger: Ledger) -> No
     ledger.renew_lease(ACCOUNT, "run-1", ttl_s=60, now=later(50))
     assert ledger.recover_stale(later(100)) == []
     assert state_of(ledger, "c-1") == "claimed"
+
+
+def test_recover_stale_leaves_another_accounts_live_run_alone(ledger: Ledger) -> None:
+    """A run of one account hands back nothing of a live run of another account in the same ledger."""
+    ledger.add([complaint_entry("a-1")], account=ACCOUNT)
+    ledger.add([complaint_entry("b-1")], account=OTHER)
+    for account, holder in ((ACCOUNT, "run-a"), (OTHER, "run-b")):
+        ledger.acquire_lease(account, holder, ttl_s=60, now=T0)
+        ledger.claim_next(account, T0, holder=holder)
+    ledger.mark_submitting("b-1", now=later(1))
+    ledger.renew_lease(OTHER, "run-b", ttl_s=60, now=later(50))
+    assert [r.key for r in ledger.recover_stale(later(70))] == ["a-1"]
+    assert state_of(ledger, "b-1") == "submitting"
+
+
+# Several accounts in one ledger ---------------------------------------------------------
+
+
+def test_in_doubt_lists_only_the_accounts_own_entries(ledger: Ledger) -> None:
+    """Each account reconciles only its own unknown entries: another's looked up on it would seem absent."""
+    ledger.add([complaint_entry("a-1")], account=ACCOUNT)
+    ledger.add([complaint_entry("b-1"), complaint_entry("b-2")], account=OTHER)
+    for key, account in (("a-1", ACCOUNT), ("b-1", OTHER), ("b-2", OTHER)):
+        claimed = ledger.claim_next(account, T0)
+        assert claimed is not None and claimed.key == key
+        ledger.mark_submitting(key, now=later(1))
+        ledger.mark_unknown(key, "no confirmation", now=later(2))
+    assert [r.key for r in ledger.in_doubt(ACCOUNT)] == ["a-1"]
+    assert [r.key for r in ledger.in_doubt(OTHER)] == ["b-1", "b-2"]
+    assert ledger.in_doubt("nobody@example.com") == []
+
+
+def test_next_due_sees_only_what_the_account_may_claim(ledger: Ledger) -> None:
+    """next_due counts the account's own pending entries and unpinned ones, never another account's."""
+    ledger.add([complaint_entry("b-1")], account=OTHER, now=T0)
+    assert ledger.next_due(ACCOUNT) is None
+    assert ledger.next_due(OTHER) == T0
+    ledger.add([complaint_entry("a-1")], account=ACCOUNT, now=T0)
+    ledger.claim_next(ACCOUNT, T0)
+    ledger.retry_later("a-1", "portal timeout", 300, now=later(1))
+    assert ledger.next_due(ACCOUNT) == later(301)
+    assert ledger.next_due(OTHER) == T0
+    ledger.add([complaint_entry("any-1")], now=later(5))  # pinned to no account: either may claim it
+    assert ledger.next_due(ACCOUNT) == later(5)
 
 
 # Status and storage ---------------------------------------------------------------------

@@ -88,9 +88,24 @@ def test_password_never_shows_in_repr_or_str(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_paths_derive_from_the_data_dir() -> None:
     """The session file and runs folder live in the data dir."""
-    settings = Settings(data_dir=Path("/data"))
-    assert settings.session_file == Path("/data/session/state.json")
+    settings = Settings(data_dir=Path("/data"), email="me@brand.test")
+    assert settings.session_file == Path("/data/session/me@brand.test.json")
     assert settings.runs_dir == Path("/data/runs")
+
+
+def test_each_account_has_its_own_session_file() -> None:
+    """Two accounts on one data dir never share a stored session; the email's case does not matter."""
+    def session(email: str) -> Path:
+        return Settings(data_dir=Path("/data"), email=email).session_file
+
+    assert session("a@brand.test") != session("b@brand.test")
+    assert session("Me@Brand.test") == session("me@brand.test")
+    odd = session("../x/y@brand.test")  # anything but letters, digits and @._+- is encoded
+    assert odd.parent == Path("/data/session") and odd.name == "..%2Fx%2Fy@brand.test.json"
+    assert session("a/b@brand.test") != session("a_b@brand.test")
+    long = session("x" * 300 + "@brand.test")
+    assert long.parent == Path("/data/session") and len(long.name) < 255
+    assert long != session("x" * 301 + "@brand.test")
 
 
 def test_unset_optional_fields_resolve_to_their_defaults() -> None:
