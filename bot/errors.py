@@ -36,9 +36,6 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -304,6 +301,11 @@ def from_playwright(
     the original becomes the new error's ``__cause__``. A `PortalError` comes back as it
     is, with its missing context filled in.
     """
+    # Imported here, not at the top: every command imports this module, and Playwright costs
+    # `ippbot --help` and `status` 0.1 s they do not need (docs/BENCHMARKS.md).
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     if isinstance(exc, PortalError):
         return exc.with_context(entry=entry, step=step, url=url)
     message = _first_part(exc)
