@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 import typer
 
 from bot import cli
 from bot.settings import Settings
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("isolated")]  # tests/unit/conftest.py
 
 CONTRACT_COMMANDS = [
     "demo",
@@ -30,19 +27,12 @@ CONTRACT_COMMANDS = [
     "selectors",
 ]
 
+# what `portal serve` is given, and hands on to the mock portal unchanged
+SERVE_OPTIONS = ["--port", "0", "--layout", "v2", "--faults", "error_rate=0.1,seed=7", "--captcha-login"]
+
 
 class ExecvCalledError(Exception):
     """Raised by the fake os.execv, as the real one never returns."""
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No IPPBOT_* variables, an empty working folder, and logging reset afterwards."""
-    for name in [n for n in os.environ if n.startswith("IPPBOT_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    yield
-    structlog.reset_defaults()
 
 
 @pytest.fixture
@@ -121,34 +111,8 @@ def test_bad_settings_exit_3_with_one_line(
 def test_portal_serve_replaces_itself_with_the_mock_portal(execs: list[list[str]]) -> None:
     """`portal serve` execs `python -m fixtures.portal` with the options given, and only those."""
     with pytest.raises(ExecvCalledError):
-        cli.main(
-            [
-                "portal",
-                "serve",
-                "--port",
-                "0",
-                "--layout",
-                "v2",
-                "--faults",
-                "error_rate=0.1,seed=7",
-                "--captcha-login",
-            ]
-        )
-    assert execs == [
-        [
-            sys.executable,
-            sys.executable,
-            "-m",
-            "fixtures.portal",
-            "--port",
-            "0",
-            "--layout",
-            "v2",
-            "--faults",
-            "error_rate=0.1,seed=7",
-            "--captcha-login",
-        ]
-    ]
+        cli.main(["portal", "serve", *SERVE_OPTIONS])
+    assert execs == [[sys.executable, sys.executable, "-m", "fixtures.portal", *SERVE_OPTIONS]]
 
 
 def test_demo_runs_the_story(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 
 from bot import cli
 from bot.errors import EnvironmentProblem, exit_code_for
 from bot.preflight import check_data_dir, check_portal
 from bot.settings import Settings
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("isolated")]  # tests/unit/conftest.py
 
 
 def closed_port() -> int:
@@ -29,16 +26,6 @@ def closed_port() -> int:
 @pytest.fixture
 def nowhere() -> str:
     return f"http://127.0.0.1:{closed_port()}"
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No IPPBOT_* variables, an empty working folder, and logging reset afterwards."""
-    for name in [n for n in os.environ if n.startswith("IPPBOT_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    yield
-    structlog.reset_defaults()
 
 
 def test_unreachable_portal_names_the_url_and_the_fix(nowhere: str) -> None:

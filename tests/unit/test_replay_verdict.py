@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
 from bot import cli
 from bot.artifacts import EntryResult, StepTiming
 from bot.errors import InputError
-from bot.logs import clear_secrets
 from bot.replay import HarPlayer, Outcome, Recording, compare, recorded_outcome, step_names
 
 pytestmark = pytest.mark.unit
@@ -24,17 +20,6 @@ STEPS = ["submit_ipr.lookup: ok", "submit_ipr.fill: ok", "submit_ipr.submit: ok"
 def answer(method: str, url: str, status: int, text: str = "", at: str = "2026-11-28T02:00:00.000Z") -> dict[str, Any]:
     return {"startedDateTime": at, "request": {"method": method, "url": url},
             "response": {"status": status, "headers": [], "content": {"text": text}}}
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """No IPPBOT_* variables but JSON logs; logging and secrets reset after the command."""
-    for name in [n for n in os.environ if n.startswith("IPPBOT_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("IPPBOT_LOG_FORMAT", "json")
-    yield monkeypatch
-    clear_secrets()
-    structlog.reset_defaults()
 
 
 def test_same_steps_and_outcome_is_one_line() -> None:

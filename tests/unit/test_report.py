@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
-import structlog
 
 from bot import cli
 from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming
@@ -59,17 +57,6 @@ def one_of_each_state() -> list[EntryResult]:
 def run(tmp_path: Path) -> RunDir:
     """An empty run folder."""
     return RunDir(tmp_path / "runs", "20261128T020000-000").create()
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """No IPPBOT_* variables but JSON logs; logging and secrets reset after the command."""
-    for name in [n for n in os.environ if n.startswith("IPPBOT_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("IPPBOT_LOG_FORMAT", "json")
-    yield monkeypatch
-    clear_secrets()
-    structlog.reset_defaults()
 
 
 @pytest.fixture(autouse=True)
