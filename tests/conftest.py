@@ -1,4 +1,4 @@
-"""Fixtures every browser suite shares: Chromium as ippbot finds it, never a downloaded browser."""
+"""Fixtures every browser suite shares: Chromium as ippbot finds it (never a downloaded browser), the served portal."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 
 from bot.browser import find_browser, launch_args
+
+# the served mock portal (`portal`, `portal_v2`) for tests/e2e and tests/reliability alike
+pytest_plugins = ["portal_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """What the browser-level suites share: the served mock portal, its control API, settings, and an operator.
 
 `tests/` is on the import path (pyproject's pytest `pythonpath`), so e2e and reliability tests
-`import support`. Fixtures stay in each suite's conftest; the pieces they are built from live here.
+`import support`. The served portal's fixtures are in tests/portal_fixtures.py and the others in each
+suite's conftest; the pieces they are built from live here.
 """
 
 from __future__ import annotations

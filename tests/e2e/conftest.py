@@ -1,19 +1,18 @@
-"""Fixtures for the browser tests: the served mock portal, Chromium as ippbot finds it, a flow context.
+"""Fixtures for the browser tests: settings and a flow context on the served mock portal.
 
-The portal runs as its own process (as in production), one per layout for the session, and
-is reset before each test (the pieces are in tests/support.py). Chromium is the one
-`bot.browser` discovers (tests/conftest.py); pytest-playwright's `--tracing retain-on-failure`
-keeps a trace of failed tests.
+The portal (`portal`, `portal_v2`) runs as its own process, one per layout for the session, and
+is reset before each test (tests/portal_fixtures.py). Chromium is the one `bot.browser`
+discovers (tests/conftest.py); pytest-playwright's `--tracing retain-on-failure` keeps a trace
+of failed tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from support import V2_SELECTORS, MockPortal, ServedPortal, make_ctx, make_settings
+from support import V2_SELECTORS, MockPortal, make_ctx, make_settings
 
 from bot.settings import Settings
 from flows.context import FlowContext
@@ -25,30 +24,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="session")
-def served_v1(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPortal]:
-    """The portal in its normal layout, for the whole session."""
-    server = ServedPortal(tmp_path_factory.mktemp("portal-v1"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def served_v2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPortal]:
-    """The portal after a redesign (`--layout v2`), for the whole session."""
-    server = ServedPortal(tmp_path_factory.mktemp("portal-v2"), "--layout", "v2")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def portal(served_v1: ServedPortal) -> MockPortal:
-    """The v1 portal, emptied, its clock on a Monday morning."""
-    handle = MockPortal(served_v1.url)
-    handle.reset()
-    return handle
 
 
 @pytest.fixture
@@ -68,14 +43,6 @@ def member(ctx: FlowContext, portal: MockPortal) -> FlowContext:
     """A flow context whose account is registered, verified and has its identity document in."""
     assert register(ctx, mock_mailbox(portal.url)) == "registered"
     return ctx
-
-
-@pytest.fixture
-def portal_v2(served_v2: ServedPortal) -> MockPortal:
-    """The redesigned (`--layout v2`) portal, emptied, its clock on a Monday morning."""
-    handle = MockPortal(served_v2.url)
-    handle.reset()
-    return handle
 
 
 @pytest.fixture

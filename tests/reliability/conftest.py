@@ -1,4 +1,4 @@
-"""Fixtures of the reliability suite: a served portal, Chromium as ippbot finds it, registered operators.
+"""Fixtures of the reliability suite: registered operators on the served portal (tests/portal_fixtures.py).
 
 Sizes: `size(quick, full)` gives the quick count in `make test` and the full one under
 `make soak` (IPPBOT_SOAK=1).
@@ -6,12 +6,11 @@ Sizes: `size(quick, full)` gives the quick count in `make test` and the full one
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
-from support import MockPortal, Operator, ServedPortal, registered
+from support import MockPortal, Operator, registered
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -20,22 +19,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "tests/reliability/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.reliability)
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPortal]:
-    """One portal process for the suite."""
-    server = ServedPortal(tmp_path_factory.mktemp("portal"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def portal(served: ServedPortal) -> MockPortal:
-    """The portal, emptied, its clock on a Monday morning."""
-    handle = MockPortal(served.url)
-    handle.reset()
-    return handle
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from support import Operator, assert_each_once, size, write_batch
 
 
@@ -14,25 +15,23 @@ def run_until_done(operator: Operator, runs: int = 4) -> None:
             return
 
 
-def test_duplicate_trap_errors_and_rate_limit(operator: Operator, tmp_path: Path) -> None:
-    """30% of submissions stored-then-failed, 10% 5xx, a rate limit: all land exactly once, none unknown."""
-    n = size(10, 300)
+@pytest.mark.parametrize(("quick", "full", "faults", "fault"), [
+    # 30% of submissions stored-then-failed, 10% 5xx, a rate limit
+    pytest.param(10, 300, {"commit_then_fail": 0.3, "error_rate": 0.1, "rate_limit": 60, "rate_window_s": 2,
+                           "seed": 11}, "commit_then_fail", id="duplicate_trap_errors_and_rate_limit"),
+    # sessions dropped every few requests (so at every step in turn): log in again, reconcile
+    pytest.param(8, 200, {"session_expiry": 7, "commit_then_fail": 0.1, "seed": 4}, "session_expiry",
+                 id="session_loss_at_random_steps"),
+])
+def test_faults_then_each_entry_lands_once(operator: Operator, tmp_path: Path, quick: int, full: int,
+                                           faults: dict[str, float], fault: str) -> None:
+    """Under each mix of faults (which does fire), runs until done confirm every entry exactly once, none unknown."""
+    n = size(quick, full)
     operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=n)), check=True)
-    operator.portal.faults(commit_then_fail=0.3, error_rate=0.1, rate_limit=60, rate_window_s=2, seed=11)
+    operator.portal.faults(**faults)
     run_until_done(operator)
     assert operator.states() == {"confirmed": n}
-    assert operator.portal.fired().get("commit_then_fail", 0) >= 1
-    assert_each_once(operator.portal, operator)
-
-
-def test_session_loss_at_random_steps(operator: Operator, tmp_path: Path) -> None:
-    """Sessions dropped every few requests (so at every step in turn): log in again, reconcile, 0 duplicates."""
-    n = size(8, 200)
-    operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=n)), check=True)
-    operator.portal.faults(session_expiry=7, commit_then_fail=0.1, seed=4)
-    run_until_done(operator)
-    assert operator.states() == {"confirmed": n}
-    assert operator.portal.fired().get("session_expiry", 0) >= 1
+    assert operator.portal.fired().get(fault, 0) >= 1
     assert_each_once(operator.portal, operator)
 
 
