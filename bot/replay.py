@@ -2,10 +2,11 @@
 
 ``ippbot replay RUN_DIR/har/NAME.har`` takes the entry (``entries/NAME.json``) and the portal URL
 (``summary.json``) of that run, opens a fresh browser context that cannot reach any network, and
-runs the entry as the runner does: its flow (`submit_ipr` or `file_complaint`) under the retry
-policy (with no waiting), and the portal look-up when the submit's outcome is unknown. Every
-request is answered from the HAR; one the HAR does not hold is refused. The steps (``step.end``
-events) and the outcome (reference, or error class) are compared with the summary's record.
+runs the entry as the runner does, with the runner's own pieces (bot/attempt.py): its flow
+(`submit_ipr` or `file_complaint`) under the retry policy (with no waiting), and the portal
+look-up when the submit's outcome is unknown. Every request is answered from the HAR; one the
+HAR does not hold is refused. The steps (``step.end`` events) and the outcome (reference, or
+error class) are compared with the summary's record.
 
 Why not ``context.route_from_har``: Playwright's HAR router answers every request for a URL with
 the same recorded entry (the first, or the one whose headers match best), and matches POST bodies
@@ -49,17 +50,15 @@ from playwright.sync_api import BrowserContext, Route, sync_playwright
 from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
 
 from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming
+from bot.attempt import file_entry, look_up
 from bot.batch import Entry
 from bot.browser import open_browser
 from bot.errors import EXIT_FAILED, EXIT_OK, EnvironmentProblem, InputError, SubmitOutcomeUnknown
 from bot.locators import Selectors
-from bot.models import Filed, Ipr
+from bot.models import Ipr
 from bot.retry import build_retrying
 from bot.settings import Settings
 from flows.context import FlowContext
-from flows.file_complaint import file_complaint, find_complaint
-from flows.guard import relogging
-from flows.submit_ipr import find_ipr, submit_ipr
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -338,11 +337,13 @@ def replay_entry(recording: Recording, settings: Settings) -> Replayed:
 
 
 def attempt(ctx: FlowContext, entry: Entry, retrying: tenacity.Retrying) -> Outcome:
-    """Work an entry as the runner does, without a ledger: the flow, and the look-up after an unknown submit."""
+    """Work an entry as the runner does (bot/attempt.py), without a ledger: the flow, and the look-up
+    after an unknown submit.
+    """
     submitted: list[bool] = []
     ctx.before_submit = lambda: submitted.append(True)
     try:
-        filed = retrying(relogging(ctx, lambda: _flow(ctx, entry)))
+        filed = file_entry(ctx, entry.payload, retrying)
     except Exception as exc:  # the runner records any failure; so does its replay
         if isinstance(exc, SubmitOutcomeUnknown) or submitted:
             return _reconcile(ctx, entry, retrying, type(exc).__name__)
@@ -350,21 +351,10 @@ def attempt(ctx: FlowContext, entry: Entry, retrying: tenacity.Retrying) -> Outc
     return Outcome(reference=filed.reference)
 
 
-def _flow(ctx: FlowContext, entry: Entry) -> Filed:
-    if isinstance(entry.payload, Ipr):
-        return submit_ipr(ctx, entry.payload)
-    return file_complaint(ctx, entry.payload)
-
-
 def _reconcile(ctx: FlowContext, entry: Entry, retrying: tenacity.Retrying, error: str) -> Outcome:
     """The portal's records decide: found, the entry is filed; absent, it ended with `error`."""
-    payload = entry.payload
     try:
-        if isinstance(payload, Ipr):
-            found = retrying(relogging(ctx, lambda: find_ipr(ctx, payload)))
-        else:
-            filed = retrying(relogging(ctx, lambda: find_complaint(ctx, payload)))
-            found = filed.reference if filed else None
+        found = look_up(ctx, entry.payload, retrying)
     except Exception as exc:  # an entry that cannot be looked up stays in doubt, as in the runner
         return Outcome(error=type(exc).__name__)
     return Outcome(reference=found) if found else Outcome(error=error)

@@ -5,13 +5,13 @@ What a run does, in order:
 2. hand back what a crashed run left (`recover_stale`) and settle every entry in doubt
    (`unknown`) against the portal's own records before anything new is filed;
 3. claim due entries one by one; for each: a fresh context with the stored session, the
-   entry's flow (which looks the record up before it files), "submitting" committed right
-   before the final click, then confirmed with the portal's reference;
+   entry's flow (`bot.attempt.file_entry`, which looks the record up before it files),
+   "submitting" committed right before the final click, then confirmed with the portal's reference;
 4. write the run's artifacts (summary.json, traces, HARs, confirmation screenshots).
 
 Outcomes: a transient error before the click goes back to pending with back-off; after the
-click the entry is `unknown` and is reconciled at once; a permanent one fails with the
-portal's reason. The run never files on a guess.
+click the entry is `unknown` and is reconciled at once (`bot.attempt.look_up`); a permanent
+one fails with the portal's reason. The run never files on a guess.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
 
 from bot import logs
 from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
+from bot.attempt import file_entry, look_up
 from bot.browser import BrowserSession, open_browser
 from bot.errors import (
     AccountBusy,
@@ -46,17 +47,13 @@ from bot.errors import (
 from bot.har import scrub_har
 from bot.ledger import Ledger, Record
 from bot.locators import Selectors
-from bot.models import Complaint, Filed, Ipr
 from bot.pause import failure_inspector, human_check_pause
 from bot.preflight import check_data_dir, check_portal
 from bot.retry import build_retrying, next_attempt_delay
 from bot.settings import Settings
 from bot.tracefile import scrub_trace
 from flows.context import FlowContext
-from flows.file_complaint import file_complaint, find_complaint
-from flows.guard import relogging
 from flows.session import ensure_session, stored_session
-from flows.submit_ipr import find_ipr, submit_ipr
 
 LEASE_TTL_S = 300.0
 KILL_HOOK_ENV = "IPPBOT_TEST_KILL_AT"  # tests only: SIGKILL this process at the named step
@@ -214,7 +211,8 @@ class Runner:
         ctx = self._flow_ctx(page, record.key, before_submit=lambda: self._submitting(record.key, state))
         retrying = build_retrying(self.settings, log=ctx.log)
         try:
-            filed = retrying(relogging(ctx, lambda: self._flow(ctx, record)))
+            kill_point("before_form")  # before the flow's first try opens anything
+            filed = file_entry(ctx, record.payload, retrying)
         except SubmitOutcomeUnknown as exc:
             result.error_class = type(exc).__name__
             self.ledger.mark_unknown(record.key, str(exc), version=state["version"])
@@ -232,15 +230,6 @@ class Runner:
         result.existing = filed.existing
         result.refused = [r.model_dump() for r in filed.refused]
         return False
-
-    def _flow(self, ctx: FlowContext, record: Record) -> Filed:
-        kill_point("before_form")
-        payload = record.payload
-        if isinstance(payload, Ipr):
-            return submit_ipr(ctx, payload)
-        if isinstance(payload, Complaint):
-            return file_complaint(ctx, payload)
-        raise TypeError(f"unknown entry kind {record.kind}")
 
     def _submitting(self, key: str, state: dict[str, int]) -> None:
         """Commit "submitting" before the click; the flow clicks only after this returns."""
@@ -276,21 +265,13 @@ class Runner:
         ctx = self._flow_ctx(page, record.key)
         retrying = build_retrying(self.settings, log=ctx.log)
         try:
-            found = retrying(relogging(ctx, lambda: self._lookup(ctx, record)))
+            found = look_up(ctx, record.payload, retrying)
         except (PortalError, IppbotError) as exc:
             self.log.warning("entry.reconcile_failed", entry=record.key, error=str(exc))
             return True  # stays unknown; the next run settles it before filing anything
         self.ledger.reconcile(record.key, found, proof_absent=found is None, version=record.version)
         self.log.info("entry.reconciled", entry=record.key, found=found)
         return found is None
-
-    def _lookup(self, ctx: FlowContext, record: Record) -> str | None:
-        payload = record.payload
-        if isinstance(payload, Ipr):
-            return find_ipr(ctx, payload)
-        assert isinstance(payload, Complaint)
-        filed = find_complaint(ctx, payload)
-        return filed.reference if filed else None
 
     # -- browser contexts and evidence ------------------------------------------------------------
     def _context(self, browser: BrowserSession, key: str | None) -> AbstractContextManager[BrowserContext]:
