@@ -273,7 +273,7 @@ class Ledger:
     def claim_next(
         self, account: str, now: datetime | None = None, *, holder: str | None = None
     ) -> Record | None:
-        """Claim the oldest due pending entry for `account` (attempts + 1), or None.
+        """Claim the due pending entry for `account` that has waited longest (attempts + 1), or None.
 
         Due: `next_attempt_at` <= now. A complaint whose IPR the ledger holds but the portal
         has not approved goes to `waiting` instead and is skipped; waiting complaints whose
@@ -736,7 +736,11 @@ def _due(conn: Connection, account: str, now: datetime) -> list[Row[Any]]:
         select(entry_table)
         .where(entry_table.c.state == "pending", entry_table.c.next_attempt_at <= now)
         .where(_claimable_by(account))
-        .order_by(entry_table.c.seq)
+        # longest due first, then in the order added: an entry handed back after a crash or a
+        # reconcile is due "now", so it goes behind the others instead of meeting the same fate
+        # again at once (a run killed at one step over and over spreads over entries, and a
+        # poison entry still dies after max_attempts while the rest of the batch goes on)
+        .order_by(entry_table.c.next_attempt_at, entry_table.c.seq)
     )
     return list(conn.execute(query).all())
 
@@ -771,7 +775,7 @@ def _wake_waiting(conn: Connection, now: datetime) -> None:
     waiting = conn.execute(select(entry_table).where(entry_table.c.state == "waiting")).all()
     for row in waiting:
         if _blocker(conn, row.depends_on) is None:
-            _move(conn, row, "pending", now, "its IPR is approved", error=None, next_attempt_at=now)
+            _move(conn, row, "pending", now, "its IPR is approved", error=None)  # keeps its place in line
 
 
 def _live_lease(conn: Connection, account: str | None, now: datetime) -> Row[Any] | None:

@@ -465,6 +465,36 @@ def test_recover_stale_leaves_a_live_workers_entries_alone(ledger: Ledger) -> No
     assert state_of(ledger, "c-1") == "claimed"
 
 
+def test_an_entry_handed_back_after_a_crash_goes_behind_the_others(ledger: Ledger) -> None:
+    """A run killed on an entry, again and again, spreads the lost attempts over the batch:
+    no entry dies of kills it did not cause, and every entry is claimed once before any twice."""
+    ledger.add([complaint_entry(f"c-{i}") for i in range(3)])
+    claimed = []
+    for crash in range(6):  # six runs, each killed right after its first claim
+        at = later(crash * 100)
+        ledger.recover_stale(at)
+        ledger.acquire_lease(ACCOUNT, f"run-{crash}", ttl_s=60, now=at)
+        record = ledger.claim_next(ACCOUNT, at, holder=f"run-{crash}")
+        assert record is not None
+        claimed.append(record.key)
+    assert claimed == ["c-0", "c-1", "c-2"] * 2
+    ledger.recover_stale(later(1000))
+    assert {state_of(ledger, f"c-{i}") for i in range(3)} == {"pending"}
+
+
+def test_a_poison_entry_still_dies_after_max_attempts(make_ledger: Callable[..., Ledger]) -> None:
+    """Alone in the line (it crashes every run), an entry is given up after max_attempts claims."""
+    ledger = make_ledger(max_attempts=3)
+    ledger.add([complaint_entry("c-0")])
+    for crash in range(3):
+        at = later(crash * 100)
+        ledger.recover_stale(at)
+        ledger.acquire_lease(ACCOUNT, f"run-{crash}", ttl_s=60, now=at)
+        assert ledger.claim_next(ACCOUNT, at, holder=f"run-{crash}") is not None
+    ledger.recover_stale(later(1000))
+    assert state_of(ledger, "c-0") == "dead"
+
+
 def test_recover_stale_leaves_another_accounts_live_run_alone(ledger: Ledger) -> None:
     """A run of one account hands back nothing of a live run of another account in the same ledger."""
     ledger.add([complaint_entry("a-1")], account=ACCOUNT)
