@@ -92,6 +92,12 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("email")
+    @classmethod
+    def _email_as_the_portal_reads_it(cls, value: str) -> str:
+        # the portal ignores case: one account, one ledger lease and one session, however it is typed
+        return value.strip().lower()
+
     @field_validator("log_level")
     @classmethod
     def _log_level_is_known(cls, value: str) -> str:

@@ -172,3 +172,10 @@ def test_env_example_lists_every_setting_and_no_live_value() -> None:
     assert sorted(listed) == sorted(f"IPPBOT_{f.upper()}" for f in Settings.model_fields)
     live = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     assert live == []
+
+
+def test_the_email_is_read_as_the_portal_reads_it() -> None:
+    """`Brand@X.com ` and `brand@x.com` are one portal account: one lease, one session, one ledger pin."""
+    settings = Settings(_env_file=None, email=" Brand@Example.COM ")  # type: ignore[call-arg]
+    assert settings.email == "brand@example.com"
+    assert settings.session_file == Settings(_env_file=None, email="brand@example.com").session_file  # type: ignore[call-arg]
