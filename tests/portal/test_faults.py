@@ -222,6 +222,22 @@ def test_session_expiry_drops_the_session_after_n_requests(member: PortalUser) -
     assert member.get("/user").status_code == 200
 
 
+def test_session_expiry_jitter_gives_each_session_its_own_count(member: PortalUser) -> None:
+    """With session_expiry=6 and a jitter of 4, sessions last 2 to 10 requests each, not all the same."""
+    set_faults(member.client, session_expiry=6, session_expiry_jitter=4, seed=3)
+    served = []
+    for _ in range(12):
+        member.client.cookies.clear()
+        assert member.login().status_code == 303
+        count = 0
+        while member.get("/user").status_code == 200:
+            count += 1
+            assert count <= 10
+        served.append(count)
+    assert min(served) >= 2 and len(set(served)) > 1, served
+    assert fired(member.client) == {"session_expiry": 12}
+
+
 def test_maintenance_closes_every_page_but_not_control(member: PortalUser) -> None:
     """With maintenance on every page and post is a 503 page with Retry-After; control routes work."""
     set_faults(member.client, maintenance="on")
