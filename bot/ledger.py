@@ -572,7 +572,7 @@ class Ledger:
         they would be "proven absent" and filed twice.
         """
         query = select(entry_table).where(
-            entry_table.c.state == "unknown", entry_table.c.account == account
+            entry_table.c.state == "unknown", _same_account(account)
         )
         with self._engine.connect() as conn:
             return [_record(row) for row in conn.execute(query.order_by(entry_table.c.seq))]
@@ -747,7 +747,13 @@ def _due(conn: Connection, account: str, now: datetime) -> list[Row[Any]]:
 
 def _claimable_by(account: str) -> ColumnElement[bool]:
     """Entries `account` may claim: its own, and those pinned to no account."""
-    return or_(entry_table.c.account.is_(None), entry_table.c.account == account)
+    return or_(entry_table.c.account.is_(None), _same_account(account))
+
+
+def _same_account(account: str) -> ColumnElement[bool]:
+    """Entries pinned to `account`, however its email was typed when they were added (the portal
+    ignores case, and `Settings` reads the email lower-cased since ledgers were first written)."""
+    return func.lower(entry_table.c.account) == account.lower()
 
 
 def _blocker(conn: Connection, depends_on: str | None) -> str | None:

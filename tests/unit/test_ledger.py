@@ -596,3 +596,16 @@ def test_naive_times_are_refused(ledger: Ledger) -> None:
     """Times must be aware; a naive datetime is a bug in the caller, not local time."""
     with pytest.raises(ValueError, match="aware"):
         ledger.claim_next(ACCOUNT, datetime(2026, 3, 1, 22, 0))
+
+
+def test_entries_pinned_to_an_email_typed_in_capitals_are_still_that_accounts(ledger: Ledger) -> None:
+    """A ledger written when IPPBOT_EMAIL was `Brand@Example.com` is worked by `brand@example.com`."""
+    ledger.add([complaint_entry("c-1"), complaint_entry("c-2")], account="Brand@Example.COM")
+    ledger.acquire_lease(ACCOUNT, "run-1", ttl_s=60, now=T0)
+    assert ledger.next_due(ACCOUNT) == T0
+    first = ledger.claim_next(ACCOUNT, T0, holder="run-1")
+    assert first is not None and first.key == "c-1"
+    ledger.mark_submitting("c-1", now=later(1))
+    ledger.mark_unknown("c-1", "cut off", now=later(2))
+    assert [r.key for r in ledger.in_doubt(ACCOUNT)] == ["c-1"]
+    assert ledger.in_doubt(OTHER) == []
