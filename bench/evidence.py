@@ -23,8 +23,8 @@ from bench.harness import (
     run_entries,
 )
 from bench.results import Goal, Result, ms, times
-from bot.artifacts import EntryResult
-from bot.runner import Runner
+from bot.run.artifacts import EntryResult
+from bot.run.runner import Runner
 
 BLOCK = 5
 GOAL = 1.15

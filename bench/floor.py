@@ -116,8 +116,9 @@ def _result(bot: RunTimes, floor: RunTimes) -> Result:
             result.goals.append(Goal(f"{kind}: ippbot ≤ {GOAL:.0f}× the HTTP floor", times(by_median),
                                      by_median <= GOAL))
     steps = ", ".join(f"{name} {median(values):.0f} ms" for name, values in sorted(bot.steps.items()))
-    result.notes.append(f"ippbot is `bot.runner.Runner` in the benchmark's process, as `ippbot run` runs it; its time "
-                        "per entry is the entry's `duration_ms` in the run's summary.json. Steps (medians): "
+    result.notes.append(f"ippbot is `bot.run.runner.Runner` in the benchmark's process, as `ippbot run` runs "
+                        "it; its time per entry is the entry's `duration_ms` in the run's summary.json. "
+                        "Steps (medians): "
                         f"{steps}. Start-up (browser launch, pre-flight) took "
                         f"{bot.startup_s / max(bot.runs, 1) * 1000:,.0f} ms a run, once a run and not counted per "
                         f"entry; the bot worked {bot.runs} runs of up to {BLOCK} entries here, alternating with the "

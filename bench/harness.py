@@ -32,10 +32,10 @@ PASSWORD = "Bench-Passw0rd"  # noqa: S105 - a throwaway account on a throwaway m
 
 
 class Portal:
-    """The mock portal as its own process on a free port of 127.0.0.1 (`bot.demo.start_portal`)."""
+    """The mock portal as its own process on a free port of 127.0.0.1 (`bot.commands.demo.start_portal`)."""
 
     def __init__(self, data_dir: Path) -> None:
-        from bot.demo import start_portal
+        from bot.commands.demo import start_portal
 
         self.proc, self.url = start_portal(data_dir)
 
@@ -103,7 +103,7 @@ def settings_for(portal_url: str, data_dir: Path, email: str, **overrides: Any) 
 def register(settings: Any) -> None:
     """Register the account with ippbot's own flow; its session is stored in the data dir."""
     from bot import logs
-    from bot.account import register_account
+    from bot.run.account import register_account
 
     logs.configure(settings, console_level="warning")
     register_account(settings, say=lambda _line: None)
@@ -133,8 +133,8 @@ def write_batch(path: Path, iprs: int, *, prefix: int, complaints: bool = False)
 
 def enqueue(settings: Any, batch: Path) -> int:
     """Add a batch's entries to the account's ledger (as `ippbot enqueue`, without the queue trigger)."""
-    from bot.batch import load_batches
-    from bot.ledger import Ledger
+    from bot.store.batch import load_batches
+    from bot.store.ledger import Ledger
 
     with Ledger.open(settings) as ledger:
         added, _ = ledger.add(load_batches([batch]))
@@ -175,8 +175,8 @@ def run_entries(settings: Any, limit: int | None = None, *, between: Callable[[]
 
     Time spent in `between` (another client's turn) is taken out of the run's wall time.
     """
-    from bot.ledger import Ledger
-    from bot.runner import Runner, RunOptions
+    from bot.run.runner import Runner, RunOptions
+    from bot.store.ledger import Ledger
 
     outside = [0.0]
     first_done: list[float] = []
@@ -206,8 +206,8 @@ def run_entries(settings: Any, limit: int | None = None, *, between: Callable[[]
 
 def sync_ledger(settings: Any) -> None:
     """`ippbot sync`: read the reviews back so complaints waiting for their IPR become due."""
-    from bot.ledger import Ledger
-    from bot.sync import sync
+    from bot.run.sync import sync
+    from bot.store.ledger import Ledger
 
     with Ledger.open(settings) as ledger:
         sync(settings, ledger)

@@ -18,8 +18,8 @@ from bench.harness import (
     median,
 )
 from bench.results import Goal, Result, ms
-from bot.ledger import Ledger, Record
-from bot.runner import Runner, RunOptions
+from bot.run.runner import Runner, RunOptions
+from bot.store.ledger import Ledger, Record
 
 WINDOW = 50
 FROM_ENTRY = 100

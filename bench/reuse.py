@@ -23,8 +23,8 @@ from bench.harness import (
 )
 from bench.results import Goal, Result, ms, times
 from bot.browser import BrowserSession, open_browser
-from bot.ledger import Record
-from bot.runner import Runner
+from bot.run.runner import Runner
+from bot.store.ledger import Record
 
 BLOCK = 5
 GOAL = 0.25

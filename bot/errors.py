@@ -113,7 +113,7 @@ class InputError(IppbotError):
 
 
 class LedgerError(IppbotError):
-    """Raised by `bot.ledger` when a change is refused. Nothing was written.
+    """Raised by `bot.store.ledger` when a change is refused. Nothing was written.
 
     A worker that gets one stops working that entry: someone else has it, or the code asked
     for a move the state machine forbids (a bug). Exit code 1.
@@ -129,7 +129,7 @@ class UnknownEntry(LedgerError):
 
 
 class IllegalTransition(LedgerError):
-    """Raised when the state machine (drawn in `bot.ledger`) has no move from `current` to
+    """Raised when the state machine (drawn in `bot.store.ledger`) has no move from `current` to
     `target` for this call. A bug in the caller, or an entry a person has moved on.
     """
 

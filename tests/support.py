@@ -22,7 +22,7 @@ import structlog
 import yaml
 from playwright.sync_api import Browser, Page
 
-from bot.demo import start_portal
+from bot.commands.demo import start_portal
 from bot.locators import Selectors
 from bot.settings import DEFAULT_SELECTORS_DIR, Settings
 from flows.context import FlowContext
@@ -37,7 +37,7 @@ V2_SELECTORS = ROOT / "tests" / "e2e" / "selectors_v2"
 
 
 class ServedPortal:
-    """The mock portal as a separate process (`bot.demo.start_portal`); `url` is where it listens."""
+    """The mock portal as a separate process (`bot.commands.demo.start_portal`); `url` is where it listens."""
 
     def __init__(self, data_dir: Path, *args: str) -> None:
         self.proc, self.url = start_portal(data_dir, *args)
@@ -115,15 +115,16 @@ class Operator:
     def ippbot(self, *args: str, extra_env: dict[str, str] | None = None,
                check: bool = False) -> subprocess.CompletedProcess[str]:
         """Run one ippbot command to its end."""
-        done = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env={**self.env, **(extra_env or {})},
-                              capture_output=True, text=True, timeout=1800, check=False)
+        done = subprocess.run([sys.executable, "-m", "bot.commands.cli", *args], cwd=ROOT,
+                              env={**self.env, **(extra_env or {})}, capture_output=True, text=True,
+                              timeout=1800, check=False)
         if check:
             assert done.returncode == 0, done.stdout + done.stderr
         return done
 
     def start(self, *args: str) -> subprocess.Popen[str]:
         """Start one ippbot command in the background."""
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=self.env, text=True,
+        return subprocess.Popen([sys.executable, "-m", "bot.commands.cli", *args], cwd=ROOT, env=self.env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def status(self) -> list[dict[str, Any]]:

@@ -40,16 +40,17 @@ def _lazy(name: str) -> ModuleType:
 
 
 if TYPE_CHECKING:
-    from bot import commands, logs
-    from bot import demo as demo_story
-    from bot.runner import RunOptions
+    from bot import logs
+    from bot.commands import demo as demo_story
+    from bot.commands import run as commands
+    from bot.run.runner import RunOptions
 else:
-    commands = _lazy("bot.commands")
-    demo_story = _lazy("bot.demo")
+    commands = _lazy("bot.commands.run")
+    demo_story = _lazy("bot.commands.demo")
     logs = _lazy("bot.logs")
 
     def RunOptions(**options: Any) -> Any:  # noqa: N802 - the class itself, imported when a run starts
-        return importlib.import_module("bot.runner").RunOptions(**options)
+        return importlib.import_module("bot.run.runner").RunOptions(**options)
 
 
 
@@ -144,7 +145,7 @@ def portal_serve(
 @account_app.command("register")
 def account_register() -> None:
     """Register the configured account on the portal (verification code from the mailbox)."""
-    from bot.account import register_account
+    from bot.run.account import register_account
 
     register_account(_settings(), say=typer.echo)
 
@@ -152,7 +153,7 @@ def account_register() -> None:
 @account_app.command("login")
 def account_login() -> None:
     """Log in with the configured account and store the session in the data dir."""
-    from bot.account import login_account
+    from bot.run.account import login_account
 
     login_account(_settings(), say=typer.echo)
 
@@ -226,7 +227,7 @@ def report(
     ] = None,
 ) -> None:
     """Write the HTML and JSON report of a run (report.html, summary.json)."""
-    from bot.report import find_run, write_report
+    from bot.run.report import find_run, write_report
 
     settings = _settings()
     run = find_run(settings.runs_dir, run_id)
@@ -245,7 +246,7 @@ def replay(
 
     Exit code 0 when the replay took the recorded steps to the recorded outcome, 1 otherwise.
     """
-    from bot.replay import replay as replay_path
+    from bot.run.replay import replay as replay_path
 
     _exit(replay_path(path, _settings(), typer.echo))
 
@@ -254,7 +255,7 @@ def replay(
 def selectors_check() -> None:
     """Check every selector against the live portal; list those matching none or several."""
     from bot.errors import EXIT_FAILED, EXIT_OK
-    from bot.selectors_check import check_selectors
+    from bot.run.selectors_check import check_selectors
 
     report = check_selectors(_settings())
     for line in report.lines():

@@ -21,12 +21,13 @@ import structlog
 import typer
 from playwright.sync_api import sync_playwright
 
-from bot import commands, logs
-from bot.artifacts import latest_run
+from bot import logs
 from bot.browser import open_browser
+from bot.commands import run as commands
 from bot.errors import EXIT_OK, EnvironmentProblem
 from bot.locators import Selectors
-from bot.runner import RunOptions
+from bot.run.artifacts import latest_run
+from bot.run.runner import RunOptions
 from bot.settings import REPO_ROOT, Settings
 from flows.context import FlowContext
 from flows.read_status import answer_counter_notice, counter_notices_waiting, read_complaints

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 import typer
 from pydantic import TypeAdapter
 
-from bot.batch import load_batches
 from bot.errors import EXIT_FAILED, EXIT_OK
-from bot.ledger import Ledger, Record, StatusRow
 from bot.settings import Settings
+from bot.store.batch import load_batches
+from bot.store.ledger import Ledger, Record, StatusRow
 
 # The browser, the queue, the report and httpx are imported by the commands that use them:
 # `ippbot status` needs none of them (0.2 s of its 1 s over 10,000 entries; docs/BENCHMARKS.md).
 if TYPE_CHECKING:
-    from bot.queue import Queue
-    from bot.runner import RunOptions
+    from bot.run.runner import RunOptions
+    from bot.store.queue import Queue
 
 NOT_DONE = ("failed", "dead", "needs_human", "unknown")
 SHOWN = 5
@@ -32,7 +32,7 @@ SHOWN = 5
 
 def enqueue(settings: Settings, files: list[Path]) -> int:
     """Validate every file, then add all their entries in one transaction, and trigger a worker."""
-    from bot.preflight import check_data_dir
+    from bot.run.preflight import check_data_dir
 
     entries = load_batches(files)
     check_data_dir(settings)
@@ -46,10 +46,10 @@ def enqueue(settings: Settings, files: list[Path]) -> int:
 
 def run(settings: Settings, options: RunOptions) -> int:
     """Work the queue in this process until it is empty or the limit is reached."""
-    from bot.artifacts import RunDir
-    from bot.preflight import check_data_dir
-    from bot.report import write_report
-    from bot.runner import Runner
+    from bot.run.artifacts import RunDir
+    from bot.run.preflight import check_data_dir
+    from bot.run.report import write_report
+    from bot.run.runner import Runner
 
     check_data_dir(settings)
     with Ledger.open(settings) as ledger:
@@ -76,7 +76,7 @@ def _progress_bar(ledger: Ledger, shown: bool) -> Iterator[Callable[[Record], No
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from bot.queue import UNFINISHED
+    from bot.store.queue import UNFINISHED
 
     total = sum(1 for row in ledger.rows() if row.state in UNFINISHED and row.state != "waiting")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -106,7 +106,7 @@ def status(settings: Settings, as_json: bool) -> int:
 
 def sync_command(settings: Settings) -> int:
     """Read the portal back into the ledger and say what changed."""
-    from bot.sync import sync
+    from bot.run.sync import sync
 
     with Ledger.open(settings) as ledger:
         result = sync(settings, ledger)
@@ -125,8 +125,8 @@ def sync_command(settings: Settings) -> int:
 
 def queue(settings: Settings) -> Queue:
     """The huey queue bound to this ledger: a task works one account's due entries."""
-    from bot.queue import UNFINISHED, Queue, make_huey
-    from bot.runner import Runner
+    from bot.run.runner import Runner
+    from bot.store.queue import UNFINISHED, Queue, make_huey
 
     def work(account: str) -> None:
         worker_settings = settings.model_copy(update={"email": account})

@@ -1,13 +1,13 @@
 """Account: the services behind `ippbot account register` and `ippbot account login`.
 
-Each checks the portal and the data dir first (`bot.preflight`: one line and exit 3 rather
+Each checks the portal and the data dir first (`bot.run.preflight`: one line and exit 3 rather
 than a browser timeout), opens the command's one browser and one context, runs the flow,
 which stores the session (`flows.session`, mode 0600), and prints one line with the
 outcome. `open_flow` is that browser-and-context set-up, for other one-off commands too.
 
 The verification code is read from the mock portal's mailbox; against another portal a
 headed run with `IPPBOT_PAUSE_ON_FAILURE=true` waits for the operator to type it, as it
-waits for them to complete a slider check (`bot.pause`).
+waits for them to complete a slider check (`bot.run.pause`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from playwright.sync_api import sync_playwright
 from bot.browser import open_browser
 from bot.errors import PortalError
 from bot.locators import Selectors
-from bot.pause import failure_inspector, human_check_pause
-from bot.preflight import check_data_dir, check_portal
 from bot.retry import build_retrying
+from bot.run.pause import failure_inspector, human_check_pause
+from bot.run.preflight import check_data_dir, check_portal
 from bot.settings import Settings
 from flows.context import FlowContext
 from flows.register import mock_mailbox, register

@@ -3,7 +3,7 @@
     runs/<run-id>/
       log.jsonl                  every log line of the run (JSON, secrets redacted)
       summary.json               `RunSummary`: counts per state and one `EntryResult` per entry worked
-      report.html                the operator's report (bot.report)
+      report.html                the operator's report (bot.run.report)
       entries/<name>.json        the entry's payload as enqueued, for QA replay
       traces/<name>.zip          Playwright trace (per --trace)
       har/<name>.har             network log, scrubbed of cookies, tokens and passwords (--har)

@@ -3,8 +3,8 @@
 `file_entry` runs the entry's flow (`submit_ipr` or `file_complaint`) under the retry policy,
 logging in again when the session expires; `look_up` asks the portal's own records for the
 entry (IPR management, complaint history) the same way, after a submit whose outcome is
-unknown. The runner (bot/runner.py) moves the ledger around these two, and `ippbot replay`
-(bot/replay.py) runs them against a recording, so a replay works an entry exactly as a run does.
+unknown. The runner (bot/run/runner.py) moves the ledger around these two, and `ippbot replay`
+(bot/run/replay.py) runs them against a recording, so a replay works an entry exactly as a run does.
 
 Neither catches anything: what an error means (retry later, fail, stays in doubt) is the
 caller's to decide. `ctx.before_submit` and `ctx.after_click` are the caller's hooks too.

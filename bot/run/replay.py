@@ -2,7 +2,7 @@
 
 ``ippbot replay RUN_DIR/har/NAME.har`` takes the entry (``entries/NAME.json``) and the portal URL
 (``summary.json``) of that run, opens a fresh browser context that cannot reach any network, and
-runs the entry as the runner does, with the runner's own pieces (bot/attempt.py): its flow
+runs the entry as the runner does, with the runner's own pieces (bot/run/attempt.py): its flow
 (`submit_ipr` or `file_complaint`) under the retry policy (with no waiting), and the portal
 look-up when the submit's outcome is unknown. Every request is answered from the HAR; one the
 HAR does not hold is refused. The steps (``step.end`` events) and the outcome (reference, or
@@ -49,15 +49,15 @@ import tenacity
 from playwright.sync_api import BrowserContext, Route, sync_playwright
 from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
 
-from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming
-from bot.attempt import file_entry, look_up
-from bot.batch import Entry
 from bot.browser import open_browser
 from bot.errors import EXIT_FAILED, EXIT_OK, EnvironmentProblem, InputError, SubmitOutcomeUnknown
 from bot.locators import Selectors
 from bot.models import Ipr
 from bot.retry import build_retrying
+from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming
+from bot.run.attempt import file_entry, look_up
 from bot.settings import Settings
+from bot.store.batch import Entry
 from flows.context import FlowContext
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -337,7 +337,7 @@ def replay_entry(recording: Recording, settings: Settings) -> Replayed:
 
 
 def attempt(ctx: FlowContext, entry: Entry, retrying: tenacity.Retrying) -> Outcome:
-    """Work an entry as the runner does (bot/attempt.py), without a ledger: the flow, and the look-up
+    """Work an entry as the runner does (bot/run/attempt.py), without a ledger: the flow, and the look-up
     after an unknown submit.
     """
     submitted: list[bool] = []

@@ -33,9 +33,9 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment
 
-from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming, latest_run
 from bot.errors import InputError
 from bot.logs import mask_secrets
+from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, latest_run
 
 # State -> (label, colour); the order is the order of the tiles.
 STATES: dict[str, tuple[str, str]] = {

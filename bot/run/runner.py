@@ -5,12 +5,12 @@ What a run does, in order:
 2. hand back what a crashed run left (`recover_stale`) and settle every entry in doubt
    (`unknown`) against the portal's own records before anything new is filed;
 3. claim due entries one by one; for each: a fresh context with the stored session, the
-   entry's flow (`bot.attempt.file_entry`, which looks the record up before it files),
+   entry's flow (`bot.run.attempt.file_entry`, which looks the record up before it files),
    "submitting" committed right before the final click, then confirmed with the portal's reference;
 4. write the run's artifacts (summary.json, traces, HARs, confirmation screenshots).
 
 Outcomes: a transient error before the click goes back to pending with back-off; after the
-click the entry is `unknown` and is reconciled at once (`bot.attempt.look_up`); a permanent
+click the entry is `unknown` and is reconciled at once (`bot.run.attempt.look_up`); a permanent
 one fails with the portal's reason. The run never files on a guess.
 """
 
@@ -31,8 +31,6 @@ from playwright.sync_api import BrowserContext, Page, sync_playwright
 from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
 
 from bot import logs
-from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
-from bot.attempt import file_entry, look_up
 from bot.browser import BrowserSession, open_browser
 from bot.errors import (
     AccountBusy,
@@ -44,14 +42,16 @@ from bot.errors import (
     SubmitOutcomeUnknown,
     TransientPortalError,
 )
-from bot.har import scrub_har
-from bot.ledger import Ledger, Record
 from bot.locators import Selectors
-from bot.pause import failure_inspector, human_check_pause
-from bot.preflight import check_data_dir, check_portal
 from bot.retry import build_retrying, next_attempt_delay
+from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
+from bot.run.attempt import file_entry, look_up
+from bot.run.har import scrub_har
+from bot.run.pause import failure_inspector, human_check_pause
+from bot.run.preflight import check_data_dir, check_portal
+from bot.run.tracefile import scrub_trace
 from bot.settings import Settings
-from bot.tracefile import scrub_trace
+from bot.store.ledger import Ledger, Record
 from flows.context import FlowContext
 from flows.session import ensure_session, stored_session
 

@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from pydantic import ValidationError
 
-from bot.account import open_flow
 from bot.errors import PortalError
 from bot.locators import PageSelectors
 from bot.models import Complaint, IprType
-from bot.preflight import check_portal
+from bot.run.account import open_flow
+from bot.run.preflight import check_portal
 from bot.settings import Settings
 from flows.context import FlowContext
 from flows.pages.complaint import ComplaintDetail, ComplaintForm, History

@@ -12,10 +12,10 @@ import structlog
 from playwright.sync_api import sync_playwright
 
 from bot.browser import open_browser
-from bot.ledger import Ledger
 from bot.locators import Selectors
 from bot.models import ComplaintStatus, IprStatus
 from bot.settings import Settings
+from bot.store.ledger import Ledger
 from flows.context import FlowContext
 from flows.read_status import counter_notices_waiting, read_complaints, read_iprs
 from flows.session import ensure_session, stored_session

@@ -71,7 +71,6 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Connection, Engine, Row, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.batch import Entry, Kind
 from bot.errors import (
     EnvironmentProblem,
     IllegalTransition,
@@ -80,7 +79,10 @@ from bot.errors import (
     StaleEntry,
     UnknownEntry,
 )
-from bot.ledger_schema import (
+from bot.models import Complaint, Ipr
+from bot.settings import Settings
+from bot.store.batch import Entry, Kind
+from bot.store.schema import (
     STATES,
     State,
     entry_table,
@@ -89,8 +91,6 @@ from bot.ledger_schema import (
     metadata,
     transition_table,
 )
-from bot.models import Complaint, Ipr
-from bot.settings import Settings
 
 __all__ = [
     "FINAL",

@@ -3,7 +3,7 @@
 Portable SQL only (the same tables run on PostgreSQL); times are stored as naive UTC and
 come back aware. On SQLite every connection gets WAL, ``synchronous=FULL``, a busy timeout
 and foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that the
-ledger's read-then-update never meets another writer half-way. `bot.ledger` owns the rules.
+ledger's read-then-update never meets another writer half-way. `bot.store.ledger` owns the rules.
 """
 
 from __future__ import annotations

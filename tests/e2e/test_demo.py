@@ -16,7 +16,7 @@ def test_demo_tells_the_whole_story(tmp_path: Path, page: Page) -> None:
     """The demo registers, files every IPR and complaint once, answers a counter-notice, and its report opens."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPPBOT_")}
     env["IPPBOT_DATA_DIR"] = str(tmp_path / "data")
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=ROOT, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "bot.commands.cli", "demo"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=900, check=False)
     out = done.stdout
     assert done.returncode == 0, out + done.stderr

@@ -16,7 +16,7 @@ from support import MockPortal, make_ctx, make_settings
 from test_journeys import IPRS
 
 from bot.browser import BrowserSession, find_browser, launch_args, open_browser
-from bot.pause import human_check_pause
+from bot.run.pause import human_check_pause
 from flows.context import FlowContext
 from flows.register import mock_mailbox, register
 from flows.submit_ipr import submit_ipr

@@ -21,10 +21,10 @@ from playwright.sync_api import Browser, expect
 from structlog.testing import capture_logs
 from support import DOCS, MockPortal, ServedPortal, make_ctx, make_settings
 
-from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
-from bot.batch import Entry
-from bot.har import scrub_har
 from bot.models import Ipr
+from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
+from bot.run.har import scrub_har
+from bot.store.batch import Entry
 from flows.register import mock_mailbox, register
 from flows.submit_ipr import submit_ipr
 
@@ -100,7 +100,7 @@ def record_entry(browser: Browser, settings: Any, run: RunDir) -> Recorded:
 def ippbot(*args: str) -> subprocess.CompletedProcess[str]:
     """Run `ippbot` as QA does, with no IPPBOT_* settings at all (nothing points at a portal)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPPBOT_")} | {"IPPBOT_LOG_FORMAT": "json"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot.commands.cli", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=180, check=False)
 
 
@@ -184,7 +184,7 @@ def first_line_with(process: subprocess.Popen[str], prefix: str, timeout_s: floa
 def test_replay_serves_a_trace_until_interrupted(trace: Path, browser: Browser) -> None:
     """`ippbot replay TRACE.zip` prints a localhost URL that answers and shows the trace; Ctrl-C stops it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPPBOT_")} | {"PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "replay", str(trace)], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "bot.commands.cli", "replay", str(trace)], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         url = first_line_with(process, "trace viewer: ").removeprefix("trace viewer: ")

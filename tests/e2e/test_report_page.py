@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming
-from bot.report import write_report
+from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming
+from bot.run.report import write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_ID = "20261128T020000-000"
@@ -98,8 +98,8 @@ def test_report_command_writes_elsewhere_with_working_links(run: RunDir, page: P
     out = tmp_path / "published"
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPPBOT_")}
     env |= {"IPPBOT_DATA_DIR": str(run.root.parent.parent), "IPPBOT_LOG_FORMAT": "json"}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "report", "--run", RUN_ID, "--out", str(out)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run([sys.executable, "-m", "bot.commands.cli", "report", "--run", RUN_ID, "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"report: {out / 'report.html'}", f"summary: {out / 'summary.json'}"]
     assert (out / "summary.json").is_file()

@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot.batch import Entry, load_batch, load_batches
 from bot.errors import InputError
 from bot.models import Complaint, Ipr
+from bot.store.batch import Entry, load_batch, load_batches
 
 pytestmark = pytest.mark.unit
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.har import is_secret_field, scrub_har
 from bot.logs import clear_secrets, register_secret
+from bot.run.har import is_secret_field, scrub_har
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from bot import cli
+from bot.commands import cli
 from bot.settings import Settings
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("isolated")]  # tests/unit/conftest.py
@@ -125,7 +125,7 @@ def test_demo_runs_the_story(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_cli_does_not_import_the_mock_portal() -> None:
     """Importing the CLI loads nothing from fixtures/: the portal is a separate program."""
-    probe = "import sys, bot.cli; print(any(m.startswith('fixtures') for m in sys.modules))"
+    probe = "import sys, bot.commands.cli; print(any(m.startswith('fixtures') for m in sys.modules))"
     result = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,

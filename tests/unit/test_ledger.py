@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import ledger as ledger_module
-from bot.batch import Entry
 from bot.errors import (
     EnvironmentProblem,
     IllegalTransition,
@@ -20,9 +18,11 @@ from bot.errors import (
     StaleEntry,
     UnknownEntry,
 )
-from bot.ledger import FINAL, LEGAL, STATES, Ledger, State
 from bot.models import Complaint, Ipr
 from bot.settings import Settings
+from bot.store import ledger as ledger_module
+from bot.store.batch import Entry
+from bot.store.ledger import FINAL, LEGAL, STATES, Ledger, State
 
 pytestmark = pytest.mark.unit
 

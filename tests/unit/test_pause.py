@@ -8,7 +8,7 @@ import pytest
 
 from bot.locators import PageSelectors, Selectors
 from bot.logs import clear_secrets, register_secret
-from bot.pause import failure_inspector, human_check_pause, operator_present
+from bot.run.pause import failure_inspector, human_check_pause, operator_present
 from bot.settings import Settings
 
 pytestmark = pytest.mark.unit

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot.commands import cli
 from bot.errors import EnvironmentProblem, exit_code_for
-from bot.preflight import check_data_dir, check_portal
+from bot.run.preflight import check_data_dir, check_portal
 from bot.settings import Settings
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("isolated")]  # tests/unit/conftest.py

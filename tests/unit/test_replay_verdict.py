@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot import cli
-from bot.artifacts import EntryResult, StepTiming
+from bot.commands import cli
 from bot.errors import InputError
-from bot.replay import HarPlayer, Outcome, Recording, compare, recorded_outcome, step_names
+from bot.run.artifacts import EntryResult, StepTiming
+from bot.run.replay import HarPlayer, Outcome, Recording, compare, recorded_outcome, step_names
 
 pytestmark = pytest.mark.unit
 

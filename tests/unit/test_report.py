@@ -9,10 +9,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from bot import cli
-from bot.artifacts import EntryResult, RunDir, RunSummary, StepTiming
+from bot.commands import cli
 from bot.logs import clear_secrets, register_secret
-from bot.report import (
+from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming
+from bot.run.report import (
     STATES,
     build_report,
     duration_text,

@@ -8,7 +8,7 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.locators import Selectors
-from bot.selectors_check import CheckReport, KeyResult, judge
+from bot.run.selectors_check import CheckReport, KeyResult, judge
 from bot.settings import DEFAULT_SELECTORS_DIR, REPO_ROOT
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.models import IprStatus
-from bot.sync import SyncResult
+from bot.run.sync import SyncResult
 
 pytestmark = pytest.mark.unit
 

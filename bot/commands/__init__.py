@@ -1,0 +1,1 @@
+"""The `ippbot` command line: the CLI (`cli`) and one module per command."""
