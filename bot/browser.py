@@ -21,7 +21,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, BrowserContext, Playwright, Route
 from playwright.sync_api import Error as PlaywrightError
 
-from bot.errors import EnvironmentProblem
+from bot.errors import EnvironmentProblem, first_line
 from bot.settings import Settings
 
 HEADLESS_SHELLS = ("/usr/bin/chromium-headless-shell", "chromium-headless-shell")
@@ -175,12 +175,11 @@ def _launch(playwright: Playwright, executable: Path, settings: Settings) -> Bro
             args=launch_args(settings.headless),
         )
     except PlaywrightError as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         fix = (
             "run headless, or under xvfb-run"
             if not settings.headless and not os.environ.get("DISPLAY")
             else f"check that {executable} starts, or set IPPBOT_BROWSER_PATH"
         )
         raise EnvironmentProblem(
-            f"Chromium at {executable} did not start: {first_line}", fix=fix
+            f"Chromium at {executable} did not start: {first_line(exc)}", fix=fix
         ) from exc

@@ -25,8 +25,8 @@ Every error ippbot raises on purpose is an `IppbotError`::
                `-- NeedsHuman
 
 `PortalError`s carry the entry, step and URL they happened at. Playwright's own errors are
-turned into them at the flow boundary by `from_playwright`, so nothing above the flows has
-to know Playwright's exception types.
+turned into them at the flow boundary (`flows.boundary.from_playwright`), so nothing above the
+flows has to know Playwright's exception types, and this module imports no Playwright.
 """
 
 # The class names are the team's contract (../shared) and read as outcomes, not "...Error".
@@ -41,15 +41,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 3
 
-_CONNECTION_MARKERS = (
-    "net::err_",
-    "econnrefused",
-    "econnreset",
-    "connection refused",
-    "connection reset",
-    "connection closed",
-    "socket hang up",
-)
 
 
 def _rebuild(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
@@ -292,34 +283,6 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TransientPortalError)
 
 
-def from_playwright(
-    exc: BaseException, *, entry: str | None, step: str | None, url: str | None
-) -> PortalError:
-    """Turn a Playwright (or any) exception into a `PortalError` with the entry's context.
-
-    Use at the flow boundary: ``raise from_playwright(e, entry=..., step=..., url=...)``;
-    the original becomes the new error's ``__cause__``. A `PortalError` comes back as it
-    is, with its missing context filled in.
-    """
-    # Imported here, not at the top: every command imports this module, and Playwright costs
-    # `ippbot --help` and `status` 0.1 s they do not need (docs/BENCHMARKS.md).
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
-    if isinstance(exc, PortalError):
-        return exc.with_context(entry=entry, step=step, url=url)
-    message = _first_part(exc)
-    converted: PortalError
-    if isinstance(exc, PlaywrightTimeoutError):
-        converted = PortalTimeout(message, entry=entry, step=step, url=url)
-    elif isinstance(exc, PlaywrightError) and _is_connection_error(message):
-        converted = PortalServerError(message, status=None, entry=entry, step=step, url=url)
-    else:
-        converted = PortalError(message, entry=entry, step=step, url=url)
-    converted.__cause__ = exc
-    return converted
-
-
 def exit_code_for(exc: BaseException) -> int:
     """The process exit code for an error that ends a command (see CONTRACT.md)."""
     if isinstance(exc, InputError):
@@ -329,15 +292,11 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
-def _first_part(exc: BaseException) -> str:
-    """Playwright messages end with a long call log; keep what comes before it."""
-    text = str(exc).split("Call log:", 1)[0].strip()
-    return text or type(exc).__name__
-
-
-def _is_connection_error(message: str) -> bool:
-    lowered = message.lower()
-    return any(marker in lowered for marker in _CONNECTION_MARKERS)
+def first_line(exc: BaseException) -> str:
+    """An exception as one line for an operator: what comes before Playwright's call log, its
+    first line; the class name when the message is empty. The one helper for it in ippbot."""
+    lines = str(exc).split("Call log:", 1)[0].strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__
 
 
 class AccountBusy(LedgerError):

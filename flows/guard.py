@@ -1,9 +1,7 @@
-"""Submitting exactly once: retries what is safe, logs in again when the session expires, and
-reconciles with the portal's own records when the outcome of a submit click is unknown.
+"""Session guard: a flow step that meets an expired session logs in again before its error goes up.
 
-Every submission flow starts with a look-up, so after `SubmitOutcomeUnknown` the record is
-looked up first: found, it is taken as filed; absent (proof from the portal's own list), the
-submission is tried again. The final click itself is never retried blindly.
+The retry policy then tries the step again, logged in. What happens after a submit whose outcome
+is unknown is decided in one place above the flows, `bot.run.attempt`.
 """
 
 from __future__ import annotations
@@ -11,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-import tenacity
-
-from bot.errors import SessionExpired, SubmitOutcomeUnknown
+from bot.errors import SessionExpired
 from flows.context import FlowContext
 from flows.session import login
 
@@ -32,18 +28,3 @@ def relogging(ctx: FlowContext, work: Callable[[], T]) -> Callable[[], T]:
             raise
 
     return run
-
-
-def submit_once(ctx: FlowContext, submit: Callable[[], T], lookup: Callable[[], T | None],
-                retrying: tenacity.Retrying, *, reconciles: int = 3) -> T:
-    """Run `submit` with retries; after an unknown outcome, `lookup` decides before any new try."""
-    for _ in range(reconciles):
-        try:
-            return retrying(relogging(ctx, submit))
-        except SubmitOutcomeUnknown as exc:
-            ctx.log.warning("submit.outcome_unknown", entry=ctx.entry, error=str(exc))
-            found = retrying(relogging(ctx, lookup))
-            ctx.log.info("submit.reconciled", entry=ctx.entry, found=found is not None)
-            if found is not None:
-                return found
-    raise SubmitOutcomeUnknown(f"still unknown after {reconciles} reconciliations", entry=ctx.entry or None)

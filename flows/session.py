@@ -7,12 +7,12 @@ makes sure the portal's User Center shows the configured account before anything
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext
 
 from bot.errors import SessionExpired
+from bot.files import PRIVATE, write_atomically
 from bot.logs import register_secret, step
 from flows.context import FlowContext
 from flows.pages.account import LoginPage, UserPage
@@ -58,11 +58,7 @@ def save_session(context: BrowserContext, path: Path) -> None:
         register_secret(cookie.get("value"))
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.parent.chmod(0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(state, out)
-    tmp.replace(path)
+    write_atomically(path, json.dumps(state), mode=PRIVATE)
 
 
 def stored_session(path: Path) -> Path | None:

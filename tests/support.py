@@ -13,7 +13,7 @@ import subprocess
 import sys
 import zipfile
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,13 @@ from playwright.sync_api import Browser, Page
 
 from bot.commands.demo import start_portal
 from bot.locators import Selectors
+from bot.models import Complaint, Filed, Ipr
+from bot.retry import build_retrying
+from bot.run.attempt import attempt
 from bot.settings import DEFAULT_SELECTORS_DIR, Settings
 from flows.context import FlowContext
 from flows.register import mock_mailbox, register
+from flows.submit_ipr import submit_ipr
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "fixtures" / "documents"
@@ -34,6 +38,62 @@ PASSWORD = "E2e-Passw0rd"
 EMAIL = "brand@e2e.example"
 SOAK = os.environ.get("IPPBOT_SOAK") == "1"  # make soak: the reliability suite at full size
 V2_SELECTORS = ROOT / "tests" / "e2e" / "selectors_v2"
+
+IPRS = {
+    "trademark": Ipr(type="trademark", name="DEMOBRAND", registration_number="12345678", registration_place="CN",
+                     rights_holder="Demo Brand Ltd", expiration_date=date(2031, 5, 1), classes=(9, 25),
+                     documents=(DOCS / "trademark-certificate.pdf",)),
+    "copyright": Ipr(type="copyright", name="DemoBrand software", registration_number="2020SR123456",
+                     registration_place="CN", rights_holder="Demo Brand Ltd", work_type="software",
+                     documents=(DOCS / "copyright-certificate.pdf", DOCS / "software-screenshot.png")),
+    "patent": Ipr(type="patent", name="Folding bottle", registration_number="ZL201910123456.7",
+                  registration_place="CN", rights_holder="Demo Brand Ltd", expiration_date=date(2035, 1, 1),
+                  patent_type="design", documents=(DOCS / "patent-certificate.pdf",)),
+    "other": Ipr(type="other", name="DemoBrand trade dress", registration_number="TD-2020-001",
+                 registration_place="US", rights_holder="Demo Brand Ltd", valid_from=date(2020, 1, 1),
+                 valid_to=date(2032, 12, 31), content="Trade dress of the bottle",
+                 documents=(DOCS / "other-certificate.pdf",)),
+}
+
+
+def aliexpress(n: int, start: int = 1000) -> tuple[str, ...]:
+    """n AliExpress item URLs."""
+    return tuple(f"https://www.aliexpress.com/item/{start + i}.html" for i in range(n))
+
+
+def approved(member: FlowContext, portal: MockPortal, kind: str = "trademark") -> Ipr:
+    """Submit an IPR and move the portal's clock past its review."""
+    submit_ipr(member, IPRS[kind])
+    portal.advance(7)
+    return IPRS[kind]
+
+
+def numbered(n: int) -> list[Ipr]:
+    """n distinct trademarks."""
+    return [IPRS["trademark"].model_copy(update={"registration_number": f"{23456780 + i}"}) for i in range(n)]
+
+
+def file_until_settled(ctx: FlowContext, payload: Ipr | Complaint, tries: int = 3) -> Filed:
+    """File an entry on the runner's own path (`bot.run.attempt.attempt`), again only once the
+    portal's records prove it absent, as the ledger puts such an entry back in line."""
+    retrying = build_retrying(ctx.settings, log=structlog.get_logger("e2e"))
+    for _ in range(tries):
+        tried = attempt(ctx, payload, retrying)
+        if tried.filed is not None:
+            return tried.filed
+        if tried.found:
+            return Filed(reference=tried.found, existing=True)
+        if not tried.absent:
+            assert tried.error is not None
+            raise tried.error
+    raise AssertionError(f"not settled after {tries} tries")
+
+
+def file_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:
+    """Submit an IPR the way the runner does: retries, re-login, reconciliation."""
+    return file_until_settled(ctx, ipr)
+
+
 
 
 class ServedPortal:

@@ -13,20 +13,17 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
-import structlog
 import typer
-from playwright.sync_api import sync_playwright
 
 from bot import logs
-from bot.browser import open_browser
 from bot.commands import run as commands
 from bot.errors import EXIT_OK, EnvironmentProblem
-from bot.locators import Selectors
 from bot.run.artifacts import latest_run
+from bot.run.contexts import command_flow
 from bot.run.runner import RunOptions
 from bot.settings import REPO_ROOT, Settings
 from flows.context import FlowContext
@@ -114,7 +111,7 @@ def _chapter(title: str, step: Callable[[], object]) -> int:
 
 
 def _register(settings: Settings) -> None:
-    with _flow_ctx(settings) as ctx:
+    with _demo_flow(settings) as ctx:
         typer.echo(f"account {settings.email}: {register(ctx, mock_mailbox(settings.portal_url))}")
 
 
@@ -124,7 +121,7 @@ def _advance(url: str, days: int, settings: Settings) -> int:
 
 
 def _answer_one(settings: Settings) -> None:
-    with _flow_ctx(settings) as ctx:
+    with _demo_flow(settings) as ctx:
         ensure_session(ctx)
         waiting = counter_notices_waiting(read_complaints(ctx, open_only=True))
         if not waiting:
@@ -135,9 +132,6 @@ def _answer_one(settings: Settings) -> None:
         typer.echo(f"rejected the counter-notice on {url} ({reference}): the platform reviews it")
 
 
-@contextmanager
-def _flow_ctx(settings: Settings) -> Iterator[FlowContext]:
-    with sync_playwright() as pw, open_browser(settings, pw) as browser, \
-            browser.context(stored_session(settings.session_file)) as context:
-        yield FlowContext(page=context.new_page(), selectors=Selectors.load(settings.resolved_selectors_dir()),
-                          settings=settings, log=structlog.get_logger("ippbot.demo"), entry="demo")
+
+def _demo_flow(settings: Settings) -> AbstractContextManager[FlowContext]:
+    return command_flow(settings, "demo", storage_state=stored_session(settings.session_file), logger="ippbot.demo")

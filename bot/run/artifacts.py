@@ -22,6 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from bot.files import write_atomically
+
 
 def file_name(key: str) -> str:
     """An entry key as a safe, unique file name: readable part plus a short hash."""
@@ -118,9 +120,7 @@ class RunDir:
 
     def write_summary(self, summary: RunSummary) -> None:
         """Write summary.json atomically."""
-        tmp = self.summary.with_suffix(".tmp")
-        tmp.write_text(summary.model_dump_json(indent=2), encoding="utf-8")
-        tmp.replace(self.summary)
+        write_atomically(self.summary, summary.model_dump_json(indent=2))
 
     def read_summary(self) -> RunSummary:
         """Read summary.json back."""

@@ -1,19 +1,24 @@
-"""One try at an entry, without a ledger: its flow, and the portal look-up that settles it.
+"""One try at an entry, without a ledger: its flow, and the one path after a submit whose outcome is unknown.
 
-`file_entry` runs the entry's flow (`submit_ipr` or `file_complaint`) under the retry policy,
-logging in again when the session expires; `look_up` asks the portal's own records for the
-entry (IPR management, complaint history) the same way, after a submit whose outcome is
-unknown. The runner (bot/run/runner.py) moves the ledger around these two, and `ippbot replay`
-(bot/run/replay.py) runs them against a recording, so a replay works an entry exactly as a run does.
+`attempt` runs the entry's flow (`submit_ipr` or `file_complaint`, each of which looks the record
+up before it files) under the retry policy, logging in again when the session expires. When the
+final submit was clicked and no confirmation came back (`SubmitOutcomeUnknown`, or any error once
+`ctx.before_submit` has run), the caller's `on_unknown` is told first (the runner commits
+`unknown` there), then `settle` asks the portal's own records: found, it is filed; proven absent,
+it may be filed again; a look-up that fails leaves it in doubt. Nothing is ever filed on a guess.
 
-Neither catches anything: what an error means (retry later, fail, stays in doubt) is the
-caller's to decide. `ctx.before_submit` and `ctx.after_click` are the caller's hooks too.
+The runner (`bot.run.runner`) moves the ledger by the `Attempt` it gets back, `ippbot replay`
+(`bot.run.replay`) compares it with a recording, and the fault tests drive it: one path for all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import tenacity
 
+from bot.errors import SubmitOutcomeUnknown
 from bot.models import Complaint, Filed, Ipr
 from flows.context import FlowContext
 from flows.file_complaint import file_complaint, find_complaint
@@ -21,14 +26,64 @@ from flows.guard import relogging
 from flows.submit_ipr import find_ipr, submit_ipr
 
 
-def file_entry(ctx: FlowContext, payload: Ipr | Complaint, retrying: tenacity.Retrying) -> Filed:
-    """File the entry (each flow looks it up first) under `retrying`, logging in again when the session expires."""
-    return retrying(relogging(ctx, lambda: _flow(ctx, payload)))
+@dataclass(frozen=True)
+class Attempt:
+    """How one try at an entry ended.
+
+    `filed`: confirmed now (or found by the look-up before filing: `filed.existing`). Else
+    `error` ended it; `clicked` says whether the final submit had been clicked. After a click,
+    `found` is the portal's reference when its records hold the entry, `absent` is their proof
+    that they do not, and `lookup_error` is why neither could be told.
+    """
+
+    filed: Filed | None = None
+    error: BaseException | None = None
+    clicked: bool = False
+    found: str | None = None
+    absent: bool = False
+    lookup_error: BaseException | None = None
+
+    @property
+    def in_doubt(self) -> bool:
+        """Clicked, and the portal's records could not say whether it was filed."""
+        return self.clicked and self.found is None and not self.absent
 
 
-def look_up(ctx: FlowContext, payload: Ipr | Complaint, retrying: tenacity.Retrying) -> str | None:
-    """The entry's reference on the portal, or None when the portal's own records prove it absent."""
-    return retrying(relogging(ctx, lambda: _find(ctx, payload)))
+def attempt(ctx: FlowContext, payload: Ipr | Complaint, retrying: tenacity.Retrying, *,
+            on_unknown: Callable[[BaseException], None] | None = None) -> Attempt:
+    """File the entry once; after a click with no confirmation, tell `on_unknown`, then `settle`."""
+    clicked: list[bool] = []
+    before_submit = ctx.before_submit
+
+    def mark_clicked() -> None:
+        before_submit()  # the runner commits "submitting" here; the flow clicks only after it returns
+        clicked.append(True)
+
+    ctx.before_submit = mark_clicked
+    try:
+        filed = retrying(relogging(ctx, lambda: _flow(ctx, payload)))
+    except Exception as exc:  # the caller decides what any error means; none may lose a click
+        if not clicked and not isinstance(exc, SubmitOutcomeUnknown):
+            return Attempt(error=exc)
+        ctx.log.warning("submit.outcome_unknown", entry=ctx.entry, error=str(exc))
+        if on_unknown is not None:
+            on_unknown(exc)
+        return settle(ctx, payload, retrying, exc)
+    finally:
+        ctx.before_submit = before_submit
+    return Attempt(filed=filed)
+
+
+def settle(ctx: FlowContext, payload: Ipr | Complaint, retrying: tenacity.Retrying,
+           error: BaseException) -> Attempt:
+    """After a click whose outcome `error` left unknown: what the portal's own records say."""
+    try:
+        found = retrying(relogging(ctx, lambda: _find(ctx, payload)))
+    except Exception as exc:  # a look-up that fails proves nothing: the entry stays in doubt
+        ctx.log.warning("entry.reconcile_failed", entry=ctx.entry, error=str(exc))
+        return Attempt(error=error, clicked=True, lookup_error=exc)
+    ctx.log.info("entry.reconciled", entry=ctx.entry, found=found)
+    return Attempt(error=error, clicked=True, found=found, absent=found is None)
 
 
 def _flow(ctx: FlowContext, payload: Ipr | Complaint) -> Filed:

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
+from bot.files import PRIVATE, write_atomically
 from bot.logs import REDACTED, mask_secrets, redact
 
 SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "x-csrf-token"})
@@ -45,7 +45,7 @@ _TEXTUAL = ("text/", "json", "javascript", "xml", "html", "x-www-form-urlencoded
 def scrub_har(path: Path) -> None:
     """Rewrite the HAR at `path` with every secret replaced by ``[redacted]`` (atomically, 0600)."""
     har = json.loads(path.read_text(encoding="utf-8"))
-    _write_atomically(path, json.dumps(scrub(har), ensure_ascii=False))
+    write_atomically(path, json.dumps(scrub(har), ensure_ascii=False), mode=PRIVATE)
 
 
 def scrub(har: dict[str, Any]) -> dict[str, Any]:
@@ -200,13 +200,3 @@ def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
     if isinstance(value, list):
         return [_map_strings(item, change) for item in value]
     return value
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".scrubbing")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)

@@ -25,6 +25,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from structlog.typing import FilteringBoundLogger
 
+from bot.errors import first_line
 from bot.locators import PageSelectors
 from bot.logs import mask_secrets
 from bot.settings import Settings
@@ -80,7 +81,7 @@ def failure_inspector(settings: Settings, *, say: Say = tell_operator,
     def inspect(page: Page, error: BaseException) -> None:
         if not operator_present(settings) or page.is_closed():
             return
-        say(f"ippbot: {mask_secrets(_first_line(error))}; the Playwright Inspector is open on that page: "
+        say(f"ippbot: {mask_secrets(first_line(error))}; the Playwright Inspector is open on that page: "
             "look around, then press Resume and ippbot carries on")
         bound.warning("operator.inspect", error=type(error).__name__)
         page.pause()
@@ -102,8 +103,3 @@ def _wait_until_solved(page: Page, common: PageSelectors, timeout_s: float) -> b
 
 def _duration(seconds: float) -> str:
     return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__

@@ -2,7 +2,7 @@
 
 ``ippbot replay RUN_DIR/har/NAME.har`` takes the entry (``entries/NAME.json``) and the portal URL
 (``summary.json``) of that run, opens a fresh browser context that cannot reach any network, and
-runs the entry as the runner does, with the runner's own pieces (bot/run/attempt.py): its flow
+runs the entry as the runner does, on the runner's own path (`bot.run.attempt.attempt`): its flow
 (`submit_ipr` or `file_complaint`) under the retry policy (with no waiting), and the portal
 look-up when the submit's outcome is unknown. Every request is answered from the HAR; one the
 HAR does not hold is refused. The steps (``step.end`` events) and the outcome (reference, or
@@ -36,7 +36,7 @@ import tempfile
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -45,20 +45,18 @@ from urllib.parse import urljoin
 
 import httpx
 import structlog
-import tenacity
 from playwright.sync_api import BrowserContext, Route, sync_playwright
-from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
+from structlog.typing import FilteringBoundLogger
 
 from bot.browser import open_browser
-from bot.errors import EXIT_FAILED, EXIT_OK, EnvironmentProblem, InputError, SubmitOutcomeUnknown
-from bot.locators import Selectors
+from bot.errors import EXIT_FAILED, EXIT_OK, EnvironmentProblem, InputError
 from bot.models import Ipr
 from bot.retry import build_retrying
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming
-from bot.run.attempt import file_entry, look_up
+from bot.run.attempt import Attempt, attempt
+from bot.run.contexts import StepRecorder, flow_context
 from bot.settings import Settings
 from bot.store.batch import Entry
-from flows.context import FlowContext
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -260,20 +258,6 @@ def _redirect_navigation(route: Route, url: str) -> None:
 # -- replaying an entry ---------------------------------------------------------------------------------
 
 
-class StepRecorder:
-    """structlog processor: keeps every ``step.end`` as a `StepTiming`, and passes the event on."""
-
-    def __init__(self) -> None:
-        self.steps: list[StepTiming] = []
-
-    def __call__(self, _logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
-        if event.get("event") == "step.end":
-            self.steps.append(StepTiming(flow=str(event.get("flow", "")), step=str(event.get("step", "")),
-                                         duration_ms=int(event.get("duration_ms", 0)),
-                                         outcome=str(event.get("outcome", ""))))
-        return event
-
-
 def recording_logger(recorder: StepRecorder) -> FilteringBoundLogger:
     """A logger whose events go through `recorder` at every level, then on to the process's log."""
     logger = structlog.wrap_logger(structlog.get_logger("ippbot.replay"), processors=[recorder],
@@ -327,37 +311,22 @@ def replay_entry(recording: Recording, settings: Settings) -> Replayed:
     with tempfile.TemporaryDirectory(prefix="ippbot-replay-") as scratch, sync_playwright() as playwright:
         # A session renewed during the replay is kept in a scratch folder, never the operator's.
         own = settings.model_copy(update={"portal_url": recording.summary.portal_url, "data_dir": Path(scratch)})
-        with open_browser(own, playwright) as browser, _closing(browser.new_context()) as context:
+        with open_browser(own, playwright) as browser, closing(browser.new_context()) as context:
             player.attach(context)
-            ctx = FlowContext(page=context.new_page(), selectors=Selectors.load(own.resolved_selectors_dir()),
-                              settings=own, log=recording_logger(recorder).bind(entry=recording.entry.key, replay=True),
-                              entry=recording.entry.key)
-            outcome = attempt(ctx, recording.entry, build_retrying(own, sleep=_no_wait, log=ctx.log))
-    return Replayed(recorder.steps, outcome, player.refused)
+            ctx = flow_context(context.new_page(), own, recording.entry.key,
+                               log=recording_logger(recorder).bind(replay=True))
+            tried = attempt(ctx, recording.entry.payload, build_retrying(own, sleep=_no_wait, log=ctx.log))
+    return Replayed(recorder.pop(recording.entry.key), outcome_of(tried), player.refused)
 
 
-def attempt(ctx: FlowContext, entry: Entry, retrying: tenacity.Retrying) -> Outcome:
-    """Work an entry as the runner does (bot/run/attempt.py), without a ledger: the flow, and the look-up
-    after an unknown submit.
-    """
-    submitted: list[bool] = []
-    ctx.before_submit = lambda: submitted.append(True)
-    try:
-        filed = file_entry(ctx, entry.payload, retrying)
-    except Exception as exc:  # the runner records any failure; so does its replay
-        if isinstance(exc, SubmitOutcomeUnknown) or submitted:
-            return _reconcile(ctx, entry, retrying, type(exc).__name__)
-        return Outcome(error=type(exc).__name__)
-    return Outcome(reference=filed.reference)
-
-
-def _reconcile(ctx: FlowContext, entry: Entry, retrying: tenacity.Retrying, error: str) -> Outcome:
-    """The portal's records decide: found, the entry is filed; absent, it ended with `error`."""
-    try:
-        found = look_up(ctx, entry.payload, retrying)
-    except Exception as exc:  # an entry that cannot be looked up stays in doubt, as in the runner
-        return Outcome(error=type(exc).__name__)
-    return Outcome(reference=found) if found else Outcome(error=error)
+def outcome_of(tried: Attempt) -> Outcome:
+    """What a replayed attempt came to, in the terms the recording keeps."""
+    if tried.filed is not None:
+        return Outcome(reference=tried.filed.reference)
+    if tried.found:
+        return Outcome(reference=tried.found)
+    error = tried.lookup_error or tried.error
+    return Outcome(error=type(error).__name__ if error else None)
 
 
 def _check_files(entry: Entry) -> None:
@@ -374,14 +343,6 @@ def _check_files(entry: Entry) -> None:
 
 def _no_wait(_seconds: float) -> None:
     """The replay's retries do not wait: the HAR answers at once."""
-
-
-@contextmanager
-def _closing(context: BrowserContext) -> Iterator[BrowserContext]:
-    try:
-        yield context
-    finally:
-        context.close()
 
 
 def replay_har(har: Path, settings: Settings, echo: Callable[[str], None] = print) -> int:

@@ -34,6 +34,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment
 
 from bot.errors import InputError
+from bot.files import write_atomically
 from bot.logs import mask_secrets
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, latest_run
 
@@ -176,9 +177,9 @@ def write_report(run: RunDir, out_dir: Path | None = None) -> Path:
     prefix = PurePosixPath(Path(os.path.relpath(run.root, target)).as_posix())
     html = render(build_report(summary, prefix, run.root))
     report = target / "report.html"
-    _write_atomically(report, html)
+    write_atomically(report, html)
     if target.resolve() != run.root.resolve():
-        _write_atomically(target / "summary.json", summary.model_dump_json(indent=2))
+        write_atomically(target / "summary.json", summary.model_dump_json(indent=2))
     return report
 
 
@@ -397,12 +398,6 @@ def render(report: Report) -> str:
     """The page's HTML (every value escaped)."""
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     return env.from_string(TEMPLATE).render(r=report, width=CHART_WIDTH, label_w=CHART_LABEL, row_h=CHART_ROW)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 TEMPLATE = """<!doctype html>

@@ -5,12 +5,12 @@ What a run does, in order:
 2. hand back what a crashed run left (`recover_stale`) and settle every entry in doubt
    (`unknown`) against the portal's own records before anything new is filed;
 3. claim due entries one by one; for each: a fresh context with the stored session, the
-   entry's flow (`bot.run.attempt.file_entry`, which looks the record up before it files),
+   entry's flow (`bot.run.attempt.attempt`, which looks the record up before it files),
    "submitting" committed right before the final click, then confirmed with the portal's reference;
 4. write the run's artifacts (summary.json, traces, HARs, confirmation screenshots).
 
 Outcomes: a transient error before the click goes back to pending with back-off; after the
-click the entry is `unknown` and is reconciled at once (`bot.run.attempt.look_up`); a permanent
+click the entry is `unknown` and is reconciled at once (`bot.run.attempt.settle`); a permanent
 one fails with the portal's reason. The run never files on a guess.
 """
 
@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 
 import structlog
 from playwright.sync_api import BrowserContext, Page, sync_playwright
-from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
+from structlog.typing import FilteringBoundLogger
 
 from bot import logs
 from bot.browser import BrowserSession, open_browser
@@ -40,14 +40,14 @@ from bot.errors import (
     PortalError,
     PortalRejected,
     SubmitOutcomeUnknown,
-    TransientPortalError,
 )
 from bot.locators import Selectors
 from bot.retry import build_retrying, next_attempt_delay
-from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
-from bot.run.attempt import file_entry, look_up
+from bot.run.artifacts import EntryResult, RunDir, RunSummary, new_run_id
+from bot.run.attempt import Attempt, attempt, settle
+from bot.run.contexts import StepRecorder, flow_context
 from bot.run.har import scrub_har
-from bot.run.pause import failure_inspector, human_check_pause
+from bot.run.pause import failure_inspector
 from bot.run.preflight import check_data_dir, check_portal
 from bot.run.tracefile import scrub_trace
 from bot.settings import Settings
@@ -57,20 +57,6 @@ from flows.session import ensure_session, stored_session
 
 LEASE_TTL_S = 300.0
 KILL_HOOK_ENV = "IPPBOT_TEST_KILL_AT"  # tests only: SIGKILL this process at the named step
-
-
-class StepRecorder:
-    """A log processor that keeps each entry's `step.end` timings for the summary."""
-
-    def __init__(self) -> None:
-        self.steps: dict[str, list[StepTiming]] = {}
-
-    def __call__(self, _logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
-        if event.get("event") == "step.end" and event.get("entry"):
-            timing = StepTiming(flow=str(event.get("flow", "")), step=str(event.get("step", "")),
-                                duration_ms=int(event.get("duration_ms", 0)), outcome=str(event.get("outcome", "")))
-            self.steps.setdefault(str(event["entry"]), []).append(timing)
-        return event
 
 
 @dataclass
@@ -199,7 +185,7 @@ class Runner:
         result.state, result.attempts = final.state, final.attempts
         result.portal_ref, result.error = final.portal_ref, final.error
         result.duration_ms = round((time.monotonic() - started) * 1000)
-        result.steps = self.recorder.steps.pop(record.key, [])
+        result.steps = self.recorder.pop(record.key)
         # one result per entry: a second try in the same run (after proof it was not filed) replaces the first
         self.summary.entries = [e for e in self.summary.entries if e.key != record.key] + [result]
         if self.options.progress:
@@ -208,28 +194,28 @@ class Runner:
     def _attempt(self, page: Page, record: Record, result: EntryResult) -> bool:
         """Run the entry's flow and move the ledger by its outcome; True when it did not confirm."""
         state = {"version": record.version}
-        ctx = self._flow_ctx(page, record.key, before_submit=lambda: self._submitting(record.key, state))
-        retrying = build_retrying(self.settings, log=ctx.log)
-        try:
-            kill_point("before_form")  # before the flow's first try opens anything
-            filed = file_entry(ctx, record.payload, retrying)
-        except SubmitOutcomeUnknown as exc:
-            result.error_class = type(exc).__name__
-            self.ledger.mark_unknown(record.key, str(exc), version=state["version"])
-            return self._reconcile_page(page, self.ledger.get(record.key))
-        except (PortalError, IppbotError) as exc:
-            result.error_class = type(exc).__name__
-            self._failed(record, state, exc, page)
-            return True
-        except Exception as exc:  # a bug or a browser crash: never lose what the ledger knows
-            result.error_class = type(exc).__name__
-            self._failed(record, state, PortalError(f"{type(exc).__name__}: {exc}", entry=record.key), page)
-            return True
-        kill_point("after_confirmation")
-        self.ledger.confirm(record.key, filed.reference, existing=filed.existing, version=state["version"])
-        result.existing = filed.existing
-        result.refused = [r.model_dump() for r in filed.refused]
-        return False
+        ctx = self._flow_ctx(page, record.key)
+        ctx.before_submit = lambda: self._submitting(record.key, state)
+        ctx.after_click = lambda: kill_point("after_click")
+        kill_point("before_form")  # before the flow's first try opens anything
+
+        def unknown(exc: BaseException) -> None:
+            self.ledger.mark_unknown(record.key, logs.mask_secrets(str(exc)), version=state["version"])
+
+        outcome = attempt(ctx, record.payload, build_retrying(self.settings, log=ctx.log), on_unknown=unknown)
+        if outcome.filed is not None:
+            kill_point("after_confirmation")
+            self.ledger.confirm(record.key, outcome.filed.reference, existing=outcome.filed.existing,
+                                version=state["version"])
+            result.existing = outcome.filed.existing
+            result.refused = [r.model_dump() for r in outcome.filed.refused]
+            return False
+        assert outcome.error is not None
+        result.error_class = type(outcome.error).__name__
+        if outcome.clicked:
+            return self._settled(record.key, outcome)
+        self._failed(record, state, outcome.error, page)
+        return True
 
     def _submitting(self, key: str, state: dict[str, int]) -> None:
         """Commit "submitting" before the click; the flow clicks only after this returns."""
@@ -238,17 +224,13 @@ class Runner:
         kill_point("after_submitting_committed")
 
     def _failed(self, record: Record, state: dict[str, int], exc: BaseException, page: Page) -> None:
+        """A failure before the click: back in line with back-off, or failed for good."""
+        if not isinstance(exc, IppbotError):  # a bug or a browser crash: never lose what the ledger knows
+            exc = PortalError(f"{type(exc).__name__}: {exc}", entry=record.key)
         current = self.ledger.get(record.key)
         message = logs.mask_secrets(str(exc))
-        if current.state == "submitting":  # something broke after "submitting": it may be filed
-            self.ledger.mark_unknown(record.key, message, version=state["version"])
-            self._reconcile_page(page, self.ledger.get(record.key))
-            return
         (self.options.on_failure or failure_inspector(self.settings))(page, exc)
-        if isinstance(exc, TransientPortalError):
-            delay = next_attempt_delay(current.attempts, self.settings, self.rng)
-            self.ledger.retry_later(record.key, message, delay, version=state["version"])
-        elif isinstance(exc, PermanentPortalError):
+        if isinstance(exc, PermanentPortalError):
             self.ledger.fail(record.key, message, version=state["version"])
         else:
             delay = next_attempt_delay(current.attempts, self.settings, self.rng)
@@ -257,21 +239,22 @@ class Runner:
 
     # -- reconciliation -------------------------------------------------------------------------
     def _reconcile(self, browser: BrowserSession, record: Record) -> None:
+        """Settle an entry a crashed run left `unknown`, before anything new is filed."""
         with self._context(browser, record.key) as context:
-            self._reconcile_page(context.new_page(), record)
+            ctx = self._flow_ctx(context.new_page(), record.key)
+            error = SubmitOutcomeUnknown(record.error or "left unknown by an earlier run", entry=record.key)
+            self._settled(record.key, settle(ctx, record.payload, build_retrying(self.settings, log=ctx.log), error))
 
-    def _reconcile_page(self, page: Page, record: Record) -> bool:
-        """Look an unknown entry up on the portal: found -> confirmed, absent -> pending. True unless found."""
-        ctx = self._flow_ctx(page, record.key)
-        retrying = build_retrying(self.settings, log=ctx.log)
-        try:
-            found = look_up(ctx, record.payload, retrying)
-        except (PortalError, IppbotError) as exc:
-            self.log.warning("entry.reconcile_failed", entry=record.key, error=str(exc))
-            return True  # stays unknown; the next run settles it before filing anything
-        self.ledger.reconcile(record.key, found, proof_absent=found is None, version=record.version)
-        self.log.info("entry.reconciled", entry=record.key, found=found)
-        return found is None
+    def _settled(self, key: str, outcome: Attempt) -> bool:
+        """Move an unknown entry by what the portal's records said: found -> confirmed, absent -> pending.
+
+        True unless found. A look-up that failed leaves the entry unknown: the next run settles it first.
+        """
+        if outcome.in_doubt:
+            return True
+        record = self.ledger.get(key)
+        self.ledger.reconcile(key, outcome.found, proof_absent=outcome.absent, version=record.version)
+        return outcome.found is None
 
     # -- browser contexts and evidence ------------------------------------------------------------
     def _context(self, browser: BrowserSession, key: str | None) -> AbstractContextManager[BrowserContext]:
@@ -298,14 +281,8 @@ class Runner:
         if self.settings.har:
             result.har = self.run_dir.relative(self.run_dir.har(key))
 
-    def _flow_ctx(self, page: Page, key: str, *, before_submit: Callable[[], None] | None = None) -> FlowContext:
-        log = self.log.bind(entry=key)
-        ctx = FlowContext(page=page, selectors=self.selectors, settings=self.settings, log=log, entry=key,
-                          pause=human_check_pause(page, self.selectors.page("common"), self.settings, log=log))
-        if before_submit is not None:
-            ctx.before_submit = before_submit
-            ctx.after_click = lambda: kill_point("after_click")
-        return ctx
+    def _flow_ctx(self, page: Page, key: str) -> FlowContext:
+        return flow_context(page, self.settings, key, selectors=self.selectors, log=self.log)
 
     # -- the end ----------------------------------------------------------------------------------
     def _finish(self) -> None:

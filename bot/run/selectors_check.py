@@ -26,10 +26,10 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from pydantic import ValidationError
 
-from bot.errors import PortalError
+from bot.errors import PortalError, first_line
 from bot.locators import PageSelectors
 from bot.models import Complaint, IprType
-from bot.run.account import open_flow
+from bot.run.contexts import command_flow
 from bot.run.preflight import check_portal
 from bot.settings import Settings
 from flows.context import FlowContext
@@ -118,7 +118,7 @@ def check_selectors(settings: Settings) -> CheckReport:
     """Check every selector file in the configured folder against the live portal."""
     check_portal(settings)
     stored = stored_session(settings.session_file)
-    with open_flow(settings, "selectors-check", storage_state=stored) as ctx:
+    with command_flow(settings, "selectors-check", storage_state=stored, logger="ippbot.selectors") as ctx:
         data = _account_data(ctx)
         visits, report = _plan(ctx, data)
         counts, unreachable = _visit_all(ctx, visits)
@@ -216,7 +216,7 @@ def _goto(ctx: FlowContext, path: str, needs: str | None) -> str | None:
     try:
         response = ctx.page.goto(ctx.base_url + path, wait_until="load")
     except PlaywrightError as exc:
-        return f"could not open {path}: {str(exc).strip().splitlines()[0]}"
+        return f"could not open {path}: {first_line(exc)}"
     landed = urlsplit(ctx.page.url).path
     if landed != urlsplit(path).path:
         if ctx.selectors.page("common").pattern("login_path").search(landed):
@@ -341,4 +341,4 @@ def _keys(results: list[KeyResult]) -> int:
 def _message(exc: BaseException) -> str:
     if isinstance(exc, PortalError):
         return exc.message
-    return str(exc).strip().splitlines()[0]
+    return first_line(exc)

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import structlog
-from playwright.sync_api import sync_playwright
-
-from bot.browser import open_browser
-from bot.locators import Selectors
 from bot.models import ComplaintStatus, IprStatus
+from bot.run.contexts import command_flow
 from bot.settings import Settings
 from bot.store.ledger import Ledger
-from flows.context import FlowContext
 from flows.read_status import counter_notices_waiting, read_complaints, read_iprs
 from flows.session import ensure_session, stored_session
 
@@ -46,10 +41,8 @@ class SyncResult:
 
 def read_portal(settings: Settings) -> SyncResult:
     """Log in if need be and read every IPR and open complaint from the portal."""
-    with sync_playwright() as pw, open_browser(settings, pw) as browser, \
-            browser.context(stored_session(settings.session_file)) as context:
-        ctx = FlowContext(page=context.new_page(), selectors=Selectors.load(settings.resolved_selectors_dir()),
-                          settings=settings, log=structlog.get_logger("ippbot.sync"), entry="sync")
+    with command_flow(settings, "sync", storage_state=stored_session(settings.session_file),
+                      logger="ippbot.sync") as ctx:
         ensure_session(ctx)
         return SyncResult(iprs=read_iprs(ctx), complaints=read_complaints(ctx, open_only=True))
 

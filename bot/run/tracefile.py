@@ -13,6 +13,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from bot.files import PRIVATE, replace_atomically
 from bot.logs import REDACTED, mask_secrets
 
 _PATTERNS = (
@@ -36,12 +37,13 @@ def scrub_text(text: str) -> str:
 
 
 def scrub_trace(path: Path) -> None:
-    """Rewrite a trace zip in place (atomically) with every text member scrubbed."""
+    """Rewrite a trace zip in place (atomically, 0600 like a HAR: both hold page content) with
+    every text member scrubbed."""
     tmp = path.with_suffix(".scrubbing")
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             target.writestr(info, _scrubbed(source.read(info)))
-    tmp.replace(path)
+    replace_atomically(path, tmp, mode=PRIVATE)
 
 
 def _scrubbed(data: bytes) -> bytes:

@@ -25,9 +25,10 @@ from bot.errors import (
     RateLimited,
     SessionExpired,
     SubmitOutcomeUnknown,
-    from_playwright,
+    first_line,
 )
 from bot.locators import PageSelectors
+from flows.boundary import from_playwright
 from flows.context import FlowContext
 
 
@@ -235,4 +236,4 @@ def _seconds(text: str) -> float | None:
 def _short(exc: BaseException) -> str:
     if isinstance(exc, PortalError):
         return exc.message
-    return str(exc).split("Call log:", 1)[0].strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first_line(exc)

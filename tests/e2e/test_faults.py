@@ -5,34 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-import structlog
-from support import MockPortal
-from test_journeys import IPRS, aliexpress, approved
+from support import IPRS, MockPortal, aliexpress, approved, file_ipr, file_until_settled, numbered
 
 from bot.errors import NeedsHuman
-from bot.models import Complaint, Filed, Ipr
-from bot.retry import build_retrying
+from bot.models import Complaint, Ipr
 from flows.context import FlowContext
-from flows.file_complaint import file_complaint, find_complaint
-from flows.guard import submit_once
 from flows.register import mock_mailbox, register
 from flows.session import login
-from flows.submit_ipr import find_ipr, submit_ipr
-
-
-def file_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:
-    """Submit an IPR the way the runner does: retries, re-login, reconciliation."""
-    def lookup() -> Filed | None:
-        found = find_ipr(ctx, ipr)
-        return Filed(reference=found, existing=True) if found else None
-
-    retrying = build_retrying(ctx.settings, log=structlog.get_logger("e2e"))
-    return submit_once(ctx, lambda: submit_ipr(ctx, ipr), lookup, retrying)
-
-
-def numbered(n: int) -> list[Ipr]:
-    """n distinct trademarks."""
-    return [IPRS["trademark"].model_copy(update={"registration_number": f"{23456780 + i}"}) for i in range(n)]
 
 
 def assert_each_once(portal: MockPortal, iprs: list[Ipr]) -> None:
@@ -55,9 +34,7 @@ def test_duplicate_trap_on_complaints(member: FlowContext, portal: MockPortal) -
     complaint = Complaint(platform="aliexpress", ipr=ipr.registration_number, reason="trademark_misuse",
                           listings=aliexpress(5))
     portal.faults(commit_then_fail=1, seed=2)
-    retrying = build_retrying(member.settings)
-    filed = submit_once(member, lambda: file_complaint(member, complaint),
-                        lambda: find_complaint(member, complaint), retrying)
+    filed = file_until_settled(member, complaint)
     assert filed.existing
     assert [c["ref"] for c in portal.state()["complaints"]] == [filed.reference]
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from support import MockPortal, make_ctx, make_settings
-from test_journeys import IPRS
+from support import IPRS, MockPortal, make_ctx, make_settings
 
 from bot.browser import BrowserSession, find_browser, launch_args, open_browser
 from bot.run.pause import human_check_pause

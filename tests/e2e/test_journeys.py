@@ -3,46 +3,18 @@
 from __future__ import annotations
 
 import stat
-from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
-from support import DOCS, MockPortal, make_ctx
+from support import DOCS, IPRS, MockPortal, aliexpress, approved, make_ctx
 
-from bot.models import Complaint, Ipr
+from bot.models import Complaint
 from flows.context import FlowContext
 from flows.file_complaint import file_complaint, file_complaints
 from flows.read_status import answer_counter_notice, counter_notices_waiting, read_complaints, read_iprs
 from flows.session import ensure_session
 from flows.submit_ipr import submit_ipr
-
-IPRS = {
-    "trademark": Ipr(type="trademark", name="DEMOBRAND", registration_number="12345678", registration_place="CN",
-                     rights_holder="Demo Brand Ltd", expiration_date=date(2031, 5, 1), classes=(9, 25),
-                     documents=(DOCS / "trademark-certificate.pdf",)),
-    "copyright": Ipr(type="copyright", name="DemoBrand software", registration_number="2020SR123456",
-                     registration_place="CN", rights_holder="Demo Brand Ltd", work_type="software",
-                     documents=(DOCS / "copyright-certificate.pdf", DOCS / "software-screenshot.png")),
-    "patent": Ipr(type="patent", name="Folding bottle", registration_number="ZL201910123456.7",
-                  registration_place="CN", rights_holder="Demo Brand Ltd", expiration_date=date(2035, 1, 1),
-                  patent_type="design", documents=(DOCS / "patent-certificate.pdf",)),
-    "other": Ipr(type="other", name="DemoBrand trade dress", registration_number="TD-2020-001",
-                 registration_place="US", rights_holder="Demo Brand Ltd", valid_from=date(2020, 1, 1),
-                 valid_to=date(2032, 12, 31), content="Trade dress of the bottle",
-                 documents=(DOCS / "other-certificate.pdf",)),
-}
-
-
-def aliexpress(n: int, start: int = 1000) -> tuple[str, ...]:
-    return tuple(f"https://www.aliexpress.com/item/{start + i}.html" for i in range(n))
-
-
-def approved(member: FlowContext, portal: MockPortal, kind: str = "trademark") -> Ipr:
-    """Submit an IPR and move the portal's clock past its review."""
-    submit_ipr(member, IPRS[kind])
-    portal.advance(7)
-    return IPRS[kind]
 
 
 def test_register_stores_a_private_session(member: FlowContext, portal: MockPortal) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page
-from support import MockPortal, make_ctx
-from test_journeys import IPRS, aliexpress
+from support import IPRS, MockPortal, aliexpress, make_ctx
 
 from bot.errors import PortalChanged
 from bot.models import Complaint

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page
-from support import DOCS, MockPortal, make_ctx
-from test_journeys import IPRS, aliexpress, approved
+from support import DOCS, IPRS, MockPortal, aliexpress, approved, make_ctx
 
 from bot.errors import PortalRejected
 from bot.models import Complaint

@@ -12,9 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import structlog
-from support import PASSWORD, MockPortal
-from test_faults import file_ipr, numbered
-from test_journeys import aliexpress, approved
+from support import PASSWORD, MockPortal, aliexpress, approved, file_ipr, numbered
 
 from bot.logs import LogParams, clear_secrets, configure
 from bot.models import Complaint

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import V2_SELECTORS, MockPortal, run_ippbot, settings_env
-from test_journeys import aliexpress, approved
+from support import V2_SELECTORS, MockPortal, aliexpress, approved, run_ippbot, settings_env
 
 from bot.models import Complaint
 from flows.context import FlowContext

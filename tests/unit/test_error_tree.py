@@ -24,9 +24,9 @@ from bot.errors import (
     SessionExpired,
     SubmitOutcomeUnknown,
     exit_code_for,
-    from_playwright,
     is_transient,
 )
+from flows.boundary import from_playwright
 
 pytestmark = pytest.mark.unit
 
