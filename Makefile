@@ -32,9 +32,11 @@ soak: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# ruff, mypy --strict on bot/ and flows/, and the import layers of bot/ (pyproject's [tool.importlinter])
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 portal: setup
 	$(BIN)/ippbot portal serve --port 8765

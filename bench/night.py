@@ -19,7 +19,8 @@ from bench.harness import (
 )
 from bench.results import Goal, Result, ms
 from bot.run.runner import Runner, RunOptions
-from bot.store.ledger import Ledger, Record
+from bot.store.ledger import Ledger
+from bot.store.records import Record
 
 WINDOW = 50
 FROM_ENTRY = 100

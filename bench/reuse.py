@@ -24,7 +24,7 @@ from bench.harness import (
 from bench.results import Goal, Result, ms, times
 from bot.browser import BrowserSession, open_browser
 from bot.run.runner import Runner
-from bot.store.ledger import Record
+from bot.store.records import Record
 
 BLOCK = 5
 GOAL = 0.25

@@ -1,7 +1,31 @@
 """ippbot: files IPRs and takedown complaints on Alibaba's IP Protection portal with a real browser.
 
-Foundations live here, one module per concern: `settings`, `logs`, `errors`, `retry`,
-`browser`, `locators` and the `cli`. What the bot does on the portal lives in `flows/`.
+The folders are the layers, and imports go one way only, down (import-linter holds the rule:
+`[tool.importlinter]` in pyproject.toml, run by `make lint` and CI)::
+
+    bot/commands/   the CLI (`cli`) and one module per command: enqueue, run, status, sync, worker,
+         |          account, demo, replay, report, selectors. "Where is `ippbot sync`?" is
+         |          bot/commands/sync.py, which calls the machinery below.
+         v
+    bot/run/        what drives the flows: the runner, one entry's attempt and the one path after an
+         |          unknown submit (`attempt`), flow contexts and step timings (`contexts`), the run's
+         |          artifacts, the operator hand-over (`pause`), the HAR and trace scrubbers, the HAR
+         |          player and replay, sync, account set-up, the report, the selectors check.
+         +-----------------------------+
+         v                             v
+    flows/          Playwright flows,  bot/store/   the ledger (its state table, records, moves and
+                    one per journey,                queries), the queue, and batch reading and
+                    and page objects                validation. Imports no Playwright.
+         |                             |
+         +-------------+---------------+
+                       v
+    bot/ (top)      settings, errors, logs, retry, locators, browser, models, files: what `flows/`
+                    may use. The top imports no flow and no subpackage of bot; `errors`, `models`
+                    and `settings` import no Playwright either.
+
+Why the store sits beside the flows rather than under them: a flow never reads or writes the
+ledger (it is handed a page and an entry, and returns what the portal said), and the store never
+touches a browser, so neither may import the other; only `bot/run/` joins them.
 """
 
 __version__ = "0.1.0"

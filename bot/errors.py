@@ -120,7 +120,7 @@ class UnknownEntry(LedgerError):
 
 
 class IllegalTransition(LedgerError):
-    """Raised when the state machine (drawn in `bot.store.ledger`) has no move from `current` to
+    """Raised when the state machine (drawn in `bot.store.states`) has no move from `current` to
     `target` for this call. A bug in the caller, or an entry a person has moved on.
     """
 

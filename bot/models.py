@@ -1,7 +1,9 @@
-"""The domain's pure models: the IPRs and complaints to file, and what the portal says back.
+"""The domain's pure models: the IPRs and complaints to file, the entries carrying them, the portal's answers.
 
 These import nothing from Playwright, so batches, the ledger and the flows' inputs are
 tested without a browser. Field names follow the batch format in ../shared/CONTRACT.md.
+An `Entry` is one unit of work as the batch reader makes it and the ledger adds it; it
+lives here, not with the reader, so the ledger needs no YAML or CSV.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ ComplaintType = Literal["product_listing", "store_front"]
 PatentType = Literal["invention", "utility_model", "design"]
 MarkKind = Literal["word", "figurative", "combination"]
 WorkType = Literal["software", "literary", "art", "photo", "music", "film", "other"]
+Kind = Literal["ipr", "complaint"]
 
 CHINA_ONLY: frozenset[str] = frozenset({"taobao", "tmall", "1688"})
 MAX_LISTINGS = 300
@@ -118,6 +121,24 @@ class Complaint(_Model):
         """This complaint split so that none has more listings than the portal takes."""
         parts = [self.listings[i : i + size] for i in range(0, len(self.listings), size)]
         return [self.model_copy(update={"listings": part}) for part in parts]
+
+
+class Entry(BaseModel):
+    """One unit of work for the ledger: an IPR, or one complaint of at most 300 listings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    kind: Kind
+    payload: Ipr | Complaint
+    source: str  # "file:entry", where it was read
+    depends_on: str | None = None  # a complaint's IPR: its key if in the batch, else its number
+
+    @model_validator(mode="after")
+    def _kind_matches_payload(self) -> Entry:
+        if self.kind != ("ipr" if isinstance(self.payload, Ipr) else "complaint"):
+            raise ValueError(f"kind {self.kind!r} does not match a {type(self.payload).__name__}")
+        return self
 
 
 class Refusal(_Model):

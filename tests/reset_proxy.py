@@ -11,7 +11,7 @@ Everything else is relayed as it came: Content-Length and chunked answers, keep-
 
 It knows nothing of the portal, only HTTP/1.1 framing. A request body must have a Content-Length;
 a chunked request body is answered ``501`` and the connection closed. Upgrades (``101``) are not
-relayed.
+relayed, and ``Expect: 100-continue`` is not honoured (the body is awaited first; Chromium never sends it).
 
     with ResetProxy.for_url(portal_url, reset_share=0.25, seed=7) as proxy:
         page.goto(proxy.url + "/form")

@@ -41,12 +41,28 @@ def _lazy(name: str) -> ModuleType:
 
 if TYPE_CHECKING:
     from bot import logs
+    from bot.commands import account as account_command
     from bot.commands import demo as demo_story
-    from bot.commands import run as commands
+    from bot.commands import enqueue as enqueue_command
+    from bot.commands import replay as replay_command
+    from bot.commands import report as report_command
+    from bot.commands import run as run_command
+    from bot.commands import selectors as selectors_command
+    from bot.commands import status as status_command
+    from bot.commands import sync as sync_command
+    from bot.commands import worker as worker_command
     from bot.run.runner import RunOptions
 else:
-    commands = _lazy("bot.commands.run")
+    account_command = _lazy("bot.commands.account")
     demo_story = _lazy("bot.commands.demo")
+    enqueue_command = _lazy("bot.commands.enqueue")
+    replay_command = _lazy("bot.commands.replay")
+    report_command = _lazy("bot.commands.report")
+    run_command = _lazy("bot.commands.run")
+    selectors_command = _lazy("bot.commands.selectors")
+    status_command = _lazy("bot.commands.status")
+    sync_command = _lazy("bot.commands.sync")
+    worker_command = _lazy("bot.commands.worker")
     logs = _lazy("bot.logs")
 
     def RunOptions(**options: Any) -> Any:  # noqa: N802 - the class itself, imported when a run starts
@@ -145,17 +161,13 @@ def portal_serve(
 @account_app.command("register")
 def account_register() -> None:
     """Register the configured account on the portal (verification code from the mailbox)."""
-    from bot.run.account import register_account
-
-    register_account(_settings(), say=typer.echo)
+    account_command.register(_settings())
 
 
 @account_app.command("login")
 def account_login() -> None:
     """Log in with the configured account and store the session in the data dir."""
-    from bot.run.account import login_account
-
-    login_account(_settings(), say=typer.echo)
+    account_command.login(_settings())
 
 
 @app.command()
@@ -163,7 +175,7 @@ def enqueue(
     files: Annotated[list[Path], typer.Argument(help="Batch files, YAML or CSV.")],
 ) -> None:
     """Validate batch files and add their entries to the ledger in one transaction."""
-    _exit(commands.enqueue(_settings(), files))
+    _exit(enqueue_command.enqueue(_settings(), files))
 
 
 @app.command()
@@ -192,7 +204,7 @@ def run(
         har=True if har else None,
         pause_on_failure=True if pause_on_failure else None,
     )
-    _exit(commands.run(settings, RunOptions(limit=limit)))
+    _exit(run_command.run(settings, RunOptions(limit=limit)))
 
 
 @app.command()
@@ -202,19 +214,19 @@ def status(
     ] = False,
 ) -> None:
     """Every entry with its state, attempts, portal reference and last error."""
-    _exit(commands.status(_settings(), json_output))
+    _exit(status_command.status(_settings(), json_output))
 
 
 @app.command()
 def sync() -> None:
     """Read IPR review results and complaint statuses back from the portal into the ledger."""
-    _exit(commands.sync_command(_settings()))
+    _exit(sync_command.sync_command(_settings()))
 
 
 @app.command()
 def worker() -> None:
     """Run the queue's consumer: triggered runs, the nightly schedule (IPPBOT_SCHEDULE) and the sweeper."""
-    _exit(commands.worker(_settings()))
+    _exit(worker_command.worker(_settings()))
 
 
 @app.command()
@@ -227,13 +239,7 @@ def report(
     ] = None,
 ) -> None:
     """Write the HTML and JSON report of a run (report.html, summary.json)."""
-    from bot.run.report import find_run, write_report
-
-    settings = _settings()
-    run = find_run(settings.runs_dir, run_id)
-    page = write_report(run, out)
-    typer.echo(f"report: {page}")
-    typer.echo(f"summary: {page.parent / 'summary.json'}")
+    _exit(report_command.report(_settings(), run_id, out))
 
 
 @app.command()
@@ -246,21 +252,13 @@ def replay(
 
     Exit code 0 when the replay took the recorded steps to the recorded outcome, 1 otherwise.
     """
-    from bot.run.replay import replay as replay_path
-
-    _exit(replay_path(path, _settings(), typer.echo))
+    _exit(replay_command.replay(_settings(), path))
 
 
 @selectors_app.command("check")
 def selectors_check() -> None:
     """Check every selector against the live portal; list those matching none or several."""
-    from bot.errors import EXIT_FAILED, EXIT_OK
-    from bot.run.selectors_check import check_selectors
-
-    report = check_selectors(_settings())
-    for line in report.lines():
-        typer.echo(line)
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
+    _exit(selectors_command.check(_settings()))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ import httpx
 import typer
 
 from bot import logs
-from bot.commands import run as commands
+from bot.commands import enqueue, run, status, sync
 from bot.errors import EXIT_OK, EnvironmentProblem
 from bot.run.artifacts import latest_run
 from bot.run.contexts import command_flow
@@ -83,20 +83,20 @@ def demo(base: Settings) -> int:
         settings = base.model_copy(update={"portal_url": url, "data_dir": home, "email": "demo@brand.example"})
         typer.echo(f"demo: mock portal at {url}, data in {home}")
         _chapter("register the account", lambda: _register(settings))
-        _chapter("enqueue the sample batch", lambda: commands.enqueue(settings, [SAMPLE]))
-        _chapter("run: file the IPRs (complaints wait for approval)", lambda: commands.run(settings, _quiet()))
+        _chapter("enqueue the sample batch", lambda: enqueue.enqueue(settings, [SAMPLE]))
+        _chapter("run: file the IPRs (complaints wait for approval)", lambda: run.run(settings, _quiet()))
         _chapter("3 working days later: reviews done", lambda: _advance(url, 7, settings))
-        code = _chapter("run: file the complaints", lambda: commands.run(settings, _quiet()))
+        code = _chapter("run: file the complaints", lambda: run.run(settings, _quiet()))
         _chapter("the sellers' 3 working days pass", lambda: _advance(url, 6, settings))
         _chapter("answer a counter-notice", lambda: _answer_one(settings))
-        commands.status(settings, as_json=False)
+        status.status(settings, as_json=False)
         _the_end(settings)
     return code
 
 
 def _the_end(settings: Settings) -> None:
-    run = latest_run(settings.runs_dir)
-    report = run.report if run else None
+    last = latest_run(settings.runs_dir)
+    report = last.report if last else None
     typer.echo(f"\ndemo done: the ledger above, and the last run's report: {report}")
 
 
@@ -117,7 +117,7 @@ def _register(settings: Settings) -> None:
 
 def _advance(url: str, days: int, settings: Settings) -> int:
     httpx.post(f"{url}/__mock/clock", json={"advance_days": days}, timeout=10).raise_for_status()
-    return commands.sync_command(settings)
+    return sync.sync_command(settings)
 
 
 def _answer_one(settings: Settings) -> None:

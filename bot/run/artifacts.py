@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -44,6 +46,14 @@ class StepTiming(BaseModel):
     step: str
     duration_ms: int
     outcome: str
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> StepTiming | None:
+        """The timing a `step.end` log event carries, or None for any other event."""
+        if event.get("event") != "step.end":
+            return None
+        return cls(flow=str(event.get("flow", "")), step=str(event.get("step", "")),
+                   duration_ms=int(event.get("duration_ms", 0)), outcome=str(event.get("outcome", "")))
 
 
 class EntryResult(BaseModel):

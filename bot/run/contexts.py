@@ -4,16 +4,15 @@
 the entry, and the operator hand-over for human checks (`bot.run.pause`). `command_flow` is
 the same for a command that needs one page of its own browser (account, sync, selectors check,
 the demo). `StepRecorder` keeps every `step.end` event as a `StepTiming`, for the run's
-summary and for the replay's comparison; `step_timing` reads one event, from the live log or
-from a run's log.jsonl.
+summary and for the replay's comparison (`StepTiming.from_event` reads one event, here and in a
+run's log.jsonl).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import structlog
 from playwright.sync_api import Page, sync_playwright
@@ -56,14 +55,6 @@ def command_flow(settings: Settings, entry: str, *, storage_state: Path | None =
             raise
 
 
-def step_timing(event: Mapping[str, Any]) -> StepTiming | None:
-    """The timing a `step.end` event carries, or None for any other event."""
-    if event.get("event") != "step.end":
-        return None
-    return StepTiming(flow=str(event.get("flow", "")), step=str(event.get("step", "")),
-                      duration_ms=int(event.get("duration_ms", 0)), outcome=str(event.get("outcome", "")))
-
-
 class StepRecorder:
     """A structlog processor that keeps each entry's step timings and passes every event on."""
 
@@ -71,7 +62,7 @@ class StepRecorder:
         self.steps: dict[str, list[StepTiming]] = {}
 
     def __call__(self, _logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
-        timing = step_timing(event)
+        timing = StepTiming.from_event(event)
         if timing is not None and event.get("entry"):
             self.steps.setdefault(str(event["entry"]), []).append(timing)
         return event

@@ -8,14 +8,7 @@ look-up when the submit's outcome is unknown. Every request is answered from the
 HAR does not hold is refused. The steps (``step.end`` events) and the outcome (reference, or
 error class) are compared with the summary's record.
 
-Why not ``context.route_from_har``: Playwright's HAR router answers every request for a URL with
-the same recorded entry (the first, or the one whose headers match best), and matches POST bodies
-exactly. A recorded run asks for the same URL more than once with different answers: a 503 and
-then the page, or IPR management before the submit (empty) and again while reconciling (with the
-new IPR). `HarPlayer` answers them in recorded order instead, keyed by method and URL only, so
-scrubbed values, multipart boundaries and cookies do not matter. Redirects are answered the way
-Playwright's own HAR router answers them (see `_redirect_navigation`). The context is offline
-(`set_offline`), so nothing the replay does can reach a live portal.
+Every answer comes from the recording (`bot.run.harplayer.HarPlayer`); the context is offline.
 
 ``ippbot replay TRACE.zip`` runs ``playwright show-trace --host 127.0.0.1 --port 0`` (Playwright's
 CLI driver serves the viewer offline; no browser is needed) and prints the viewer's URL once it
@@ -24,8 +17,6 @@ answers, then serves until Ctrl-C.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import queue
@@ -34,36 +25,29 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, cast
-from urllib.parse import urljoin
+from typing import cast
 
 import httpx
 import structlog
-from playwright.sync_api import BrowserContext, Route, sync_playwright
+from playwright.sync_api import sync_playwright
 from structlog.typing import FilteringBoundLogger
 
 from bot.browser import open_browser
 from bot.errors import EXIT_FAILED, EXIT_OK, EnvironmentProblem, InputError
-from bot.models import Ipr
+from bot.models import Entry, Ipr
 from bot.retry import build_retrying
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming
 from bot.run.attempt import Attempt, attempt
 from bot.run.contexts import StepRecorder, flow_context
+from bot.run.harplayer import HarPlayer
 from bot.settings import Settings
-from bot.store.batch import Entry
 
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-SAFE_METHODS = frozenset({"GET", "HEAD"})
-MAX_REDIRECTS = 10
 VIEWER_READY_TIMEOUT_S = 60.0
-# The body is handed over decoded: its original length and encoding no longer apply.
-_DROPPED_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding", "set-cookie"})
 
 
 # -- what a replay compares ---------------------------------------------------------------------------
@@ -122,137 +106,6 @@ def compare(recorded: list[str], replayed: list[str], was: Outcome, now: Outcome
     if not was.matches(now):
         return Verdict(False, f"same steps, different outcome: recorded {was}, replayed {now}")
     return Verdict(True, f"same steps, same outcome: {now}")
-
-
-# -- answering from a HAR -----------------------------------------------------------------------------
-
-
-class HarPlayer:
-    """Answers a context's requests from a HAR, in recorded order for each method and URL.
-
-    The n-th request for a method and URL gets the n-th recorded answer. Once they are used up,
-    a GET or HEAD gets the last one again (a page may load an asset once more); any other method
-    is refused, so a submission the recording did not make is never answered.
-    """
-
-    def __init__(self, entries: list[dict[str, Any]]) -> None:
-        self._answers: dict[tuple[str, str], deque[dict[str, Any]]] = defaultdict(deque)
-        for entry in sorted(entries, key=lambda e: str(e.get("startedDateTime", ""))):
-            request = entry["request"]
-            self._answers[(request["method"], request["url"])].append(entry)
-        self.refused: list[str] = []
-
-    @classmethod
-    def load(cls, har: Path) -> HarPlayer:
-        """A player for the HAR file at `har`."""
-        try:
-            data = json.loads(har.read_text(encoding="utf-8"))
-            return cls(list(data["log"]["entries"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{har}: not a readable HAR file ({exc})") from None
-
-    def peek(self, method: str, url: str) -> dict[str, Any] | None:
-        """The answer `take` would give next, without using it up."""
-        answers = self._answers.get((method, url))
-        return answers[0] if answers else None
-
-    def take(self, method: str, url: str) -> dict[str, Any] | None:
-        """The recorded answer for this request, or None when the HAR has none left."""
-        answers = self._answers.get((method, url))
-        if not answers:
-            return None
-        if len(answers) > 1 or method not in SAFE_METHODS:
-            return answers.popleft()
-        return answers[0]
-
-    def attach(self, context: BrowserContext) -> None:
-        """Answer every request of `context` from the HAR, and cut it off from the network."""
-        context.set_offline(True)
-        context.route("**/*", self.handle)
-
-    def handle(self, route: Route) -> None:
-        """Route handler: fulfil from the HAR, follow recorded redirects, refuse the rest."""
-        request = route.request
-        method, url = request.method, request.url
-        entry = self.peek(method, url)
-        location = _redirect_target(entry, url)
-        if entry is not None and location is not None and request.is_navigation_request():
-            self._redirect(route, method, url, _method_after_redirect(method, _status(entry)), location)
-            return
-        for _ in range(MAX_REDIRECTS):  # a fetch's redirects are followed here, as the browser would
-            entry = self.take(method, url)
-            location = _redirect_target(entry, url)
-            if entry is None or location is None:
-                break
-            method, url = _method_after_redirect(method, _status(entry)), location
-        self._answer(route, entry, f"{method} {url}")
-
-    def _redirect(self, route: Route, method: str, url: str, next_method: str, location: str) -> None:
-        # Only where the HAR can answer the new request: Playwright's driver does not survive a
-        # redirected navigation that is then refused (its own HAR router checks this too). The
-        # navigation goes on as a GET, so a 307/308 that keeps a POST cannot be replayed.
-        if next_method != "GET" or not self._answers_finally(next_method, location):
-            self.refused.append(f"{next_method} {location}")
-            route.abort()
-            return
-        self.take(method, url)
-        _redirect_navigation(route, location)
-
-    def _answers_finally(self, method: str, url: str) -> bool:
-        """Whether a request, after its recorded redirects, ends with an answer (looking only)."""
-        for _ in range(MAX_REDIRECTS):
-            entry = self.peek(method, url)
-            location = _redirect_target(entry, url)
-            if entry is None or location is None:
-                return entry is not None and _status(entry) > 0
-            method, url = _method_after_redirect(method, _status(entry)), location
-        return False
-
-    def _answer(self, route: Route, entry: dict[str, Any] | None, what: str) -> None:
-        if entry is None:
-            self.refused.append(what)
-            route.abort()
-            return
-        response = entry["response"]
-        if _status(entry) <= 0:  # the recording saw it fail (e.g. an image it blocked)
-            route.abort()
-            return
-        headers = {h["name"]: h["value"] for h in response.get("headers", [])
-                   if h["name"].lower() not in _DROPPED_HEADERS}
-        route.fulfill(status=_status(entry), headers=headers, body=_body(response.get("content", {})))
-
-
-def _status(entry: dict[str, Any]) -> int:
-    return int(entry["response"].get("status", 0))
-
-
-def _redirect_target(entry: dict[str, Any] | None, url: str) -> str | None:
-    if entry is None or _status(entry) not in REDIRECTS:
-        return None
-    location = next((h["value"] for h in entry["response"].get("headers", []) if h["name"].lower() == "location"), "")
-    return urljoin(url, location) if location else None
-
-
-def _method_after_redirect(method: str, status: int) -> str:
-    if (status in (301, 302) and method == "POST") or (status == 303 and method not in SAFE_METHODS):
-        return "GET"
-    return method
-
-
-def _body(content: dict[str, Any]) -> bytes:
-    text = str(content.get("text", ""))
-    return base64.b64decode(text) if content.get("encoding") == "base64" else text.encode("utf-8")
-
-
-def _redirect_navigation(route: Route, url: str) -> None:
-    """Send a navigation on to `url`, as Playwright's own HAR router does for a recorded redirect.
-
-    Chromium does not pass the request that follows a fulfilled 3xx through the routes (it would
-    go to the network), so the navigation is moved to `url` instead, through the same internal
-    call `route_from_har` makes. It is private API; tests/e2e/test_replay.py pins it.
-    """
-    impl = route._impl_obj
-    route._sync(impl._redirect_navigation_request(url))
 
 
 # -- replaying an entry ---------------------------------------------------------------------------------

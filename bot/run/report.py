@@ -21,6 +21,7 @@ The view is built as plain data first (`build_report`), so tests check it withou
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -31,7 +32,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.errors import InputError
 from bot.files import write_atomically
@@ -214,9 +215,8 @@ def steps_from_log(log: Path) -> dict[str, list[StepTiming]]:
             event = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if isinstance(event, dict) and event.get("event") == "step.end" and event.get("entry"):
-            timing = StepTiming(flow=str(event.get("flow", "")), step=str(event.get("step", "")),
-                                duration_ms=int(event.get("duration_ms", 0)), outcome=str(event.get("outcome", "")))
+        timing = StepTiming.from_event(event) if isinstance(event, dict) else None
+        if timing is not None and event.get("entry"):
             steps.setdefault(str(event["entry"]), []).append(timing)
     return steps
 
@@ -395,195 +395,13 @@ def _span(start: str, end: str | None) -> str:
 
 
 def render(report: Report) -> str:
-    """The page's HTML (every value escaped)."""
-    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    return env.from_string(TEMPLATE).render(r=report, width=CHART_WIDTH, label_w=CHART_LABEL, row_h=CHART_ROW)
+    """The page's HTML (every value escaped), from the template file `bot/run/templates/report.html`."""
+    template = _templates().get_template("report.html")
+    return template.render(r=report, width=CHART_WIDTH, label_w=CHART_LABEL, row_h=CHART_ROW)
 
 
-TEMPLATE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' file: data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ippbot run {{ r.run_id }}</title>
-<style>
-:root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --paper: #f6f8fa; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       color: var(--ink); background: var(--paper); }
-header { background: #24292f; color: #fff; padding: 20px 32px; }
-header h1 { margin: 0 0 6px; font-size: 20px; font-weight: 600; }
-header h1 small { font-weight: 400; opacity: .7; }
-header dl { display: flex; flex-wrap: wrap; gap: 6px 28px; margin: 0; }
-header dt { opacity: .65; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-header dd { margin: 0; font-variant-numeric: tabular-nums; }
-main { padding: 20px 32px 40px; max-width: 1280px; }
-section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px;
-          margin-bottom: 18px; }
-h2 { font-size: 15px; margin: 0 0 12px; }
-.muted { color: var(--muted); }
-.tiles { display: flex; flex-wrap: wrap; gap: 12px; }
-.tile { min-width: 130px; padding: 12px 16px; border-radius: 8px; color: #fff; }
-.tile .n { font-size: 30px; font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }
-.tile .l { font-size: 13px; opacity: .92; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tbody tr:hover { background: #f6f8fa; }
-.key { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; overflow-wrap: anywhere; }
-#entries td:first-child { min-width: 250px; }
-.badge { display: inline-block; padding: 1px 9px; border-radius: 999px; color: #fff; font-size: 12px;
-         font-weight: 600; white-space: nowrap; }
-.tag { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 4px; }
-.ref { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap; }
-details summary { cursor: default; }
-details .raw { color: var(--muted); font-size: 12px; margin-top: 4px; word-break: break-word; }
-.links a { margin-right: 8px; white-space: nowrap; }
-a { color: #0969da; text-decoration: none; }
-a:hover { text-decoration: underline; }
-.thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 14px; }
-.thumbs figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; background: #fff; }
-.thumbs img { display: block; width: 100%; height: 150px; object-fit: cover; object-position: top left;
-              border-bottom: 1px solid var(--line); }
-.thumbs figcaption { padding: 6px 9px; font-size: 12px; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; background: var(--paper);
-       border: 1px solid var(--line); border-radius: 4px; padding: 1px 5px; }
-svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--ink); }
-svg text.note { fill: var(--muted); }
-</style>
-</head>
-<body>
-<header>
-  <h1>ippbot run <span id="run-id">{{ r.run_id }}</span></h1>
-  <dl>
-    <div><dt>Portal</dt><dd>{{ r.portal_url }}</dd></div>
-    <div><dt>Started</dt><dd>{{ r.started }}</dd></div>
-    <div><dt>Finished</dt><dd>{{ r.finished }}</dd></div>
-    <div><dt>Duration</dt><dd>{{ r.duration or "–" }}</dd></div>
-    <div><dt>Entries</dt><dd>{{ r.rows | length }}</dd></div>
-    <div><dt>Traces</dt><dd>{{ r.trace_mode }}</dd></div>
-  </dl>
-</header>
-<main>
-<section id="counts" aria-label="Counts per state">
-  <h2>This run</h2>
-  {% if r.tiles %}
-  <div class="tiles">
-    {% for t in r.tiles %}
-    <div class="tile state-{{ t.state }}" style="background: {{ t.colour }}">
-      <div class="n">{{ t.count }}</div><div class="l">{{ t.label }}</div>
-    </div>
-    {% endfor %}
-  </div>
-  {% else %}
-  <p class="muted">No entry was worked in this run.</p>
-  {% endif %}
-  {% if r.ledger %}<p class="muted">Ledger after the run: {{ r.ledger }}.</p>{% endif %}
-</section>
-
-<section id="entries">
-  <h2>Entries</h2>
-  <table>
-    <thead><tr><th>Entry</th><th>State</th><th>Portal reference</th><th>Attempts</th><th>Duration</th>
-      <th>Last error</th><th>Evidence</th></tr></thead>
-    <tbody>
-    {% for e in r.rows %}
-    <tr>
-      <td><span class="key">{{ e.key }}</span><br><span class="tag">{{ e.kind }}</span></td>
-      <td><span class="badge state-{{ e.state }}" style="background: {{ e.colour }}">{{ e.label }}</span></td>
-      <td><span class="ref">{{ e.portal_ref }}</span>
-        {%- if e.existing %} <span class="tag">already filed</span>{% endif %}</td>
-      <td class="num">{{ e.attempts }}</td>
-      <td class="num">{{ e.duration }}</td>
-      <td>{% if e.error %}<details><summary>{{ e.error }}</summary>
-        <div class="raw">{{ e.detail }}</div></details>{% endif %}</td>
-      <td class="links">
-        {% if e.screenshot %}<a href="{{ e.screenshot }}">screenshot</a>{% endif %}
-        {% if e.trace %}<a href="{{ e.trace }}">trace</a>{% endif %}
-        {% if e.har %}<a href="{{ e.har }}">HAR</a>{% endif %}
-      </td>
-    </tr>
-    {% endfor %}
-    </tbody>
-  </table>
-</section>
-
-{% if r.refused %}
-<section id="refused">
-  <h2>Listings the portal refused</h2>
-  <table>
-    <thead><tr><th>Entry</th><th>Listing</th><th>Reason</th></tr></thead>
-    <tbody>
-    {% for x in r.refused %}
-    <tr><td class="key">{{ x.key }}</td>
-      <td>{% if x.link %}<a href="{{ x.link }}" rel="noreferrer">{{ x.url }}</a>{% else %}{{ x.url }}{% endif %}</td>
-      <td>{{ x.reason }}</td></tr>
-    {% endfor %}
-    </tbody>
-  </table>
-</section>
-{% endif %}
-
-<section id="chart">
-  <h2>Time per step</h2>
-  {% if r.bars %}
-  <svg role="img" aria-label="Time per flow step" width="{{ width }}" height="{{ r.chart_height + 8 }}"
-       viewBox="0 0 {{ width }} {{ r.chart_height + 8 }}" xmlns="http://www.w3.org/2000/svg">
-    {% for b in r.bars %}
-    <g transform="translate(0 {{ b.y + 4 }})">
-      <text x="{{ label_w - 10 }}" y="{{ row_h / 2 + 1 }}" text-anchor="end"
-            dominant-baseline="middle">{{ b.label }}</text>
-      <rect class="bar" x="{{ label_w }}" y="4" width="{{ b.width }}" height="{{ row_h - 10 }}" rx="3"
-            fill="{{ b.colour }}"><title>{{ b.label }}: total {{ b.total }}, median {{ b.median }}</title></rect>
-      <text class="note" x="{{ label_w + b.width + 8 }}" y="{{ row_h / 2 + 1 }}" dominant-baseline="middle">
-        total {{ b.total }} · median {{ b.median }} · {{ b.count }}×
-        {%- if b.failed %} · {{ b.failed }} failed{% endif %}</text>
-    </g>
-    {% endfor %}
-  </svg>
-  {% else %}
-  <p class="muted">No step timings were recorded.</p>
-  {% endif %}
-</section>
-
-{% if r.thumbnails %}
-<section id="confirmations">
-  <h2>Confirmations</h2>
-  <div class="thumbs">
-    {% for e in r.thumbnails %}
-    <figure>
-      <a href="{{ e.screenshot }}"><img src="{{ e.screenshot }}" alt="confirmation page of {{ e.key }}"></a>
-      <figcaption><span class="ref">{{ e.portal_ref }}</span> <span class="muted key">{{ e.key }}</span></figcaption>
-    </figure>
-    {% endfor %}
-  </div>
-</section>
-{% endif %}
-
-{% if r.artifacts %}
-<section id="traces">
-  <h2>Traces and network logs</h2>
-  <p class="muted">Run each command in the run's folder
-    {%- if r.run_folder %} (<code>{{ r.run_folder }}</code>){% endif %}:
-    a trace opens in Playwright's trace viewer; a HAR re-runs the entry's flow without the portal.</p>
-  <table>
-    <thead><tr><th>Entry</th><th>Trace</th><th>HAR</th></tr></thead>
-    <tbody>
-    {% for a in r.artifacts %}
-    <tr><td class="key">{{ a.key }}</td>
-      {% for f in (a.trace, a.har) %}
-      <td>{% if f %}<a href="{{ f.href }}">open</a> <code>{{ f.command }}</code>{% endif %}</td>
-      {% endfor %}
-    </tr>
-    {% endfor %}
-    </tbody>
-  </table>
-</section>
-{% endif %}
-</main>
-</body>
-</html>
-"""
+@functools.cache
+def _templates() -> Environment:
+    """The report's templates, shipped as package data and loaded once a process."""
+    return Environment(loader=PackageLoader("bot.run", "templates"), autoescape=select_autoescape(["html"]),
+                       trim_blocks=True, lstrip_blocks=True)

@@ -22,12 +22,11 @@ import signal
 import socket
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import Page, sync_playwright
 from structlog.typing import FilteringBoundLogger
 
 from bot import logs
@@ -46,14 +45,14 @@ from bot.retry import build_retrying, next_attempt_delay
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, new_run_id
 from bot.run.attempt import Attempt, attempt, settle
 from bot.run.contexts import StepRecorder, flow_context
-from bot.run.har import scrub_har
+from bot.run.evidence import Evidence
 from bot.run.pause import failure_inspector
 from bot.run.preflight import check_data_dir, check_portal
-from bot.run.tracefile import scrub_trace
 from bot.settings import Settings
-from bot.store.ledger import Ledger, Record
+from bot.store.ledger import Ledger
+from bot.store.records import Record
 from flows.context import FlowContext
-from flows.session import ensure_session, stored_session
+from flows.session import ensure_session
 
 LEASE_TTL_S = 300.0
 KILL_HOOK_ENV = "IPPBOT_TEST_KILL_AT"  # tests only: SIGKILL this process at the named step
@@ -89,6 +88,7 @@ class Runner:
         self.holder = f"run {self.options.run_id} on {socket.gethostname()} pid {os.getpid()}"
         self.run_dir = RunDir(settings.runs_dir, self.options.run_id)
         self.recorder = StepRecorder()
+        self.evidence = Evidence(settings, self.run_dir)
         self.log: FilteringBoundLogger = structlog.get_logger("ippbot.run")
         self.summary = RunSummary(run_id=self.options.run_id, started_at=_now_iso(),
                                   portal_url=settings.portal_url, trace_mode=settings.trace)
@@ -129,7 +129,7 @@ class Runner:
 
     def _preflight(self, browser: BrowserSession) -> None:
         """Log in again now if the stored session has expired (retried: the portal may be busy)."""
-        with self._context(browser, None) as context:
+        with self.evidence.context(browser, None) as context:
             ctx = self._flow_ctx(context.new_page(), "preflight")
             try:
                 build_retrying(self.settings, log=ctx.log)(lambda: ensure_session(ctx))
@@ -174,13 +174,10 @@ class Runner:
         started = time.monotonic()
         self.run_dir.entry(record.key).write_text(record.entry.model_dump_json(indent=2), encoding="utf-8")
         result = EntryResult(key=record.key, kind=record.kind, state=record.state, attempts=record.attempts)
-        with self._context(browser, record.key) as context:
+        with self.evidence.context(browser, record.key) as context:
             page = context.new_page()
             failed = self._attempt(page, record, result)
-            self._keep_evidence(context, page, record.key, result, failed)
-        har = self.run_dir.har(record.key)
-        if self.settings.har and har.exists():  # written when the context closed: scrub it before anything else
-            scrub_har(har)
+            self.evidence.keep(context, page, result, failed)
         final = self.ledger.get(record.key)
         result.state, result.attempts = final.state, final.attempts
         result.portal_ref, result.error = final.portal_ref, final.error
@@ -240,7 +237,7 @@ class Runner:
     # -- reconciliation -------------------------------------------------------------------------
     def _reconcile(self, browser: BrowserSession, record: Record) -> None:
         """Settle an entry a crashed run left `unknown`, before anything new is filed."""
-        with self._context(browser, record.key) as context:
+        with self.evidence.context(browser, record.key) as context:
             ctx = self._flow_ctx(context.new_page(), record.key)
             error = SubmitOutcomeUnknown(record.error or "left unknown by an earlier run", entry=record.key)
             self._settled(record.key, settle(ctx, record.payload, build_retrying(self.settings, log=ctx.log), error))
@@ -257,30 +254,6 @@ class Runner:
         return outcome.found is None
 
     # -- browser contexts and evidence ------------------------------------------------------------
-    def _context(self, browser: BrowserSession, key: str | None) -> AbstractContextManager[BrowserContext]:
-        har = self.run_dir.har(key) if key and self.settings.har else None
-        context = browser.new_context(stored_session(self.settings.session_file), record_har_path=har)
-        if key and self.settings.trace != "off":
-            full = self.settings.trace == "on"
-            context.tracing.start(screenshots=full, snapshots=full, sources=False, title=key)
-        return closing(context)
-
-    def _keep_evidence(self, context: BrowserContext, page: Page, key: str, result: EntryResult,
-                       failed: bool) -> None:
-        if not failed and not result.existing:
-            path = self.run_dir.screenshot(key)
-            page.screenshot(path=path)
-            result.screenshot = self.run_dir.relative(path)
-        if self.settings.trace == "on" or (self.settings.trace == "retain-on-failure" and failed):
-            path = self.run_dir.trace(key)
-            context.tracing.stop(path=path)
-            scrub_trace(path)
-            result.trace = self.run_dir.relative(path)
-        elif self.settings.trace != "off":
-            context.tracing.stop()
-        if self.settings.har:
-            result.har = self.run_dir.relative(self.run_dir.har(key))
-
     def _flow_ctx(self, page: Page, key: str) -> FlowContext:
         return flow_context(page, self.settings, key, selectors=self.selectors, log=self.log)
 

@@ -1,1 +1,1 @@
-"""The ledger, its schema, the queue, and batch reading: what ippbot keeps. Imports no Playwright."""
+"""The ledger (states, records, queries, moves, schema), the queue, and batch reading and validation. No Playwright."""

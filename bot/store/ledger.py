@@ -5,53 +5,30 @@ it runs WAL with ``synchronous=FULL``, a busy timeout and foreign keys on (set o
 connection), and each transaction starts with ``BEGIN IMMEDIATE`` so a read-then-write never
 meets another writer half-way.
 
-The state machine (every move is also a row in ``transitions``)::
+`Ledger` is the public API, and every public method is one transaction. Its parts, one
+concern a module in `bot.store`: `states` (the state machine, drawn), `records` (what it
+hands back), `queries` (reads), `moves` (the conditional updates and their audit rows) and
+`schema` (the tables and the engine).
 
-          add
-           |
-           v        claim_next            mark_submitting               confirm
-        pending -----------------> claimed --------------> submitting -----------> confirmed
-         |  ^ ^                     | | |                      |                     ^    ^
-         |  | |     retry_later,    | | |                      | mark_unknown,       |    |
-         |  | +---- recover_stale --+ | +-- fail --> failed    | recover_stale       |    |
-         |  |                         |                        v                     |    |
-         |  |                         +--- confirm(existing=True) -------------------+    |
-         |  |                                                unknown -- reconcile: found -+
-         |  +------------ reconcile: proven absent ------------+  |
-         v  |                                                     +-- reconcile: cannot tell
-        waiting   a complaint whose IPR is not approved yet:          (or needs_human) --> needs_human
-                  parked by claim_next, woken once it is
+The calls and the moves each one makes (`bot.store.states` draws the machine; `LEGAL` is it)::
 
-        dead: from claimed (retry_later, recover_stale) and from unknown (reconcile: proven
-        absent) once `max_attempts` are used up; from pending or waiting by give_up. It says why.
+    add                (new) -> pending
+    claim_next         pending -> claimed, pending -> waiting, waiting -> pending
+    mark_submitting    claimed -> submitting, committed BEFORE the submit click
+    confirm            submitting -> confirmed; with existing=True also claimed -> confirmed
+    retry_later        claimed -> pending, or claimed -> dead once attempts are used up
+    fail               claimed -> failed
+    mark_unknown       submitting -> unknown
+    reconcile          unknown -> confirmed, unknown -> pending, unknown -> dead, unknown -> needs_human
+    needs_human        unknown -> needs_human
+    give_up            pending -> dead, waiting -> dead
+    set_portal_status  waiting -> pending, for the complaints of an IPR now approved
+    recover_stale      claimed -> pending, claimed -> dead, submitting -> unknown
+    move               any move `LEGAL` has, with no data (for tools and tests)
 
-Every legal move, with the call that makes it (`LEGAL` is the machine; nothing else is)::
-
-    pending -> claimed       claim_next
-    pending -> waiting       claim_next (the complaint's IPR is not approved)
-    pending -> dead          give_up
-    waiting -> pending       claim_next, set_portal_status (the IPR is now approved)
-    waiting -> dead          give_up
-    claimed -> submitting    mark_submitting: committed BEFORE the submit click
-    claimed -> pending       retry_later (transient, before the click), recover_stale
-    claimed -> failed        fail (permanent, with the portal's reason)
-    claimed -> confirmed     confirm(existing=True): the pre-submit lookup found it
-    claimed -> dead          retry_later, recover_stale: attempts used up
-    submitting -> confirmed  confirm, with the portal's reference
-    submitting -> unknown    mark_unknown (crash, timeout, lost session after the click),
-                             recover_stale (the worker's lease ran out)
-    unknown -> confirmed     reconcile: found on the portal
-    unknown -> pending       reconcile: proven absent (only with proof)
-    unknown -> dead          reconcile: proven absent, attempts used up
-    unknown -> needs_human   reconcile: cannot tell; needs_human
-
-`confirmed`, `failed`, `dead` and `needs_human` have no way out for the bot (a person resolves
-`needs_human`). What the portal's review later says about a confirmed entry goes in its own
-column, `portal_status` (`set_portal_status`, from `ippbot sync`), not in the state.
-
-Every change is a conditional update (``UPDATE ... WHERE key = ? AND state = ? AND version
-= ?``, rowcount checked): a worker passes the `version` it was given, so a stale worker whose
-entry was recovered and claimed again is refused (`StaleEntry`) instead of overwriting.
+Every change is a conditional update on the entry's `version` (`bot.store.moves`): a stale
+worker whose entry was recovered and claimed again is refused (`StaleEntry`) instead of
+overwriting.
 
 One worker per account: a lease row (`acquire_lease`, `renew_lease`, `release_lease`) with
 an expiry. `claim_next` records the lease holder on the entry; `recover_stale` hands back what
@@ -61,62 +38,55 @@ read anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Connection, Engine, Row, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Connection, Engine, Row, insert
+from sqlalchemy.exc import OperationalError
 
-from bot.errors import (
-    EnvironmentProblem,
-    IllegalTransition,
-    LeaseNotHeld,
-    LedgerError,
-    StaleEntry,
-    UnknownEntry,
-)
-from bot.models import Complaint, Ipr
+from bot.errors import EnvironmentProblem, LeaseNotHeld, LedgerError
+from bot.models import Entry
 from bot.settings import Settings
-from bot.store.batch import Entry, Kind
-from bot.store.schema import (
-    STATES,
-    State,
-    entry_table,
-    lease_table,
-    make_engine,
-    metadata,
-    transition_table,
+from bot.store.moves import (
+    _added_row,
+    _claim,
+    _drop_lease,
+    _entry_row,
+    _expect,
+    _extend_lease,
+    _move,
+    _reconciled_state,
+    _set_review,
+    _take_lease,
+    _wake_waiting,
 )
+from bot.store.queries import (
+    APPROVED,
+    _blocker,
+    _busy,
+    _due,
+    _earliest_due,
+    _get,
+    _holds,
+    _known_keys,
+    _last_seq,
+    _live_holder,
+    _live_lease,
+    _record,
+    _state_counts,
+    _status_rows,
+    _transitions,
+    _unknown_of,
+)
+from bot.store.records import Record, StatusRow, Transition
+from bot.store.schema import entry_table, make_engine, metadata, transition_table
+from bot.store.states import ANY, STATES, State
 
-__all__ = [
-    "FINAL",
-    "LEGAL",
-    "STATES",
-    "Ledger",
-    "Record",
-    "State",
-    "StatusRow",
-    "Transition",
-]
+__all__ = ["Ledger"]
 
-LEGAL: dict[State, frozenset[State]] = {
-    "pending": frozenset({"claimed", "waiting", "dead"}),
-    "waiting": frozenset({"pending", "dead"}),
-    "claimed": frozenset({"submitting", "pending", "failed", "confirmed", "dead"}),
-    "submitting": frozenset({"confirmed", "unknown"}),
-    "unknown": frozenset({"confirmed", "pending", "dead", "needs_human"}),
-    "confirmed": frozenset(),
-    "failed": frozenset(),
-    "needs_human": frozenset(),
-    "dead": frozenset(),
-}
-FINAL: frozenset[State] = frozenset(s for s, targets in LEGAL.items() if not targets)
-ANY: frozenset[State] = frozenset(STATES)
-APPROVED = "approved"  # the portal's review status that lets complaints go
 LEDGER_FILE = "ledger.sqlite3"
 DEFAULT_MAX_ATTEMPTS = 5
 
@@ -126,68 +96,6 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The default clock: now, in UTC."""
     return datetime.now(UTC)
-
-
-class Record(BaseModel):
-    """An entry as the ledger holds it: the batch entry plus where it stands."""
-
-    model_config = ConfigDict(frozen=True)
-
-    key: str
-    kind: Kind
-    state: State
-    attempts: int
-    version: int
-    payload: Ipr | Complaint
-    source: str
-    depends_on: str | None
-    account: str | None
-    claimed_by: str | None
-    portal_ref: str | None
-    portal_status: str | None
-    error: str | None
-    next_attempt_at: datetime
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def entry(self) -> Entry:
-        """The batch entry this record was added from."""
-        return Entry(
-            key=self.key,
-            kind=self.kind,
-            payload=self.payload,
-            source=self.source,
-            depends_on=self.depends_on,
-        )
-
-
-class StatusRow(BaseModel):
-    """One line of `ippbot status`; `model_dump(mode="json")` is its `--json` object."""
-
-    model_config = ConfigDict(frozen=True)
-
-    key: str
-    kind: Kind
-    state: State
-    attempts: int
-    portal_ref: str | None
-    portal_status: str | None
-    error: str | None
-    source: str
-    updated_at: datetime
-
-
-class Transition(BaseModel):
-    """One row of an entry's history: a state change, when, and why."""
-
-    model_config = ConfigDict(frozen=True)
-
-    key: str
-    from_state: State | None
-    to_state: State
-    at: datetime
-    detail: str
 
 
 class Ledger:
@@ -255,7 +163,7 @@ class Ledger:
         at = self._now(now)
         entries = list(entries)
         with self._engine.begin() as conn:
-            seq = conn.execute(select(func.coalesce(func.max(entry_table.c.seq), 0))).scalar_one()
+            seq = _last_seq(conn)
             known = _known_keys(conn, [entry.key for entry in entries])
             new: list[Entry] = []
             for entry in entries:
@@ -424,11 +332,7 @@ class Ledger:
             if row.state != "confirmed":
                 why = f"entry {key!r} is {row.state}: only a confirmed entry has a review status"
                 raise LedgerError(why)
-            conn.execute(
-                update(entry_table)
-                .where(entry_table.c.key == key, entry_table.c.state == "confirmed")
-                .values(portal_status=status, updated_at=at)
-            )
+            _set_review(conn, key, status, at)
             if row.kind == "ipr" and status == APPROVED:
                 _wake_waiting(conn, at)
             return _record(_get(conn, key))
@@ -447,8 +351,7 @@ class Ledger:
         at = self._now(now)
         moved: list[str] = []
         with self._engine.begin() as conn:
-            busy = ("claimed", "submitting")
-            for row in conn.execute(select(entry_table).where(entry_table.c.state.in_(busy))).all():
+            for row in _busy(conn):
                 if _holds(conn, row.account, row.claimed_by, at):
                     continue
                 lost = f"the lease of {row.claimed_by or 'its worker'} on {row.account} ran out"
@@ -474,22 +377,7 @@ class Ledger:
         at = self._now(now)
         until = at + _ttl(ttl_s)
         with self._engine.begin() as conn:
-            taken = conn.execute(
-                update(lease_table)
-                .where(lease_table.c.account == account)
-                .where(or_(lease_table.c.expires_at <= at, lease_table.c.holder == holder))
-                .values(holder=holder, expires_at=until)
-            ).rowcount
-            if taken:
-                return True
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(lease_table).values(account=account, holder=holder, expires_at=until)
-                    )
-            except IntegrityError:
-                return False
-            return True
+            return _take_lease(conn, account, holder, at, until)
 
     def renew_lease(
         self, account: str, holder: str, ttl_s: float, now: datetime | None = None
@@ -497,14 +385,7 @@ class Ledger:
         """Extend a live lease `holder` holds; False if it expired or is someone else's."""
         at = self._now(now)
         with self._engine.begin() as conn:
-            return bool(
-                conn.execute(
-                    update(lease_table)
-                    .where(lease_table.c.account == account, lease_table.c.holder == holder)
-                    .where(lease_table.c.expires_at > at)
-                    .values(expires_at=at + _ttl(ttl_s))
-                ).rowcount
-            )
+            return _extend_lease(conn, account, holder, at, at + _ttl(ttl_s))
 
     def lease_holder(self, account: str, now: datetime | None = None) -> str | None:
         """Who holds the account's live lease, if anyone."""
@@ -515,13 +396,7 @@ class Ledger:
     def release_lease(self, account: str, holder: str) -> bool:
         """Give the lease up; False if `holder` did not hold it."""
         with self._engine.begin() as conn:
-            return bool(
-                conn.execute(
-                    delete(lease_table).where(
-                        lease_table.c.account == account, lease_table.c.holder == holder
-                    )
-                ).rowcount
-            )
+            return _drop_lease(conn, account, holder)
 
     # Reading ---------------------------------------------------------------------------
 
@@ -532,38 +407,26 @@ class Ledger:
 
     def rows(self) -> list[StatusRow]:
         """Every entry for `ippbot status`, oldest first."""
-        columns = [entry_table.c[name] for name in StatusRow.model_fields]
         with self._engine.connect() as conn:
-            found = conn.execute(select(*columns).order_by(entry_table.c.seq)).mappings().all()
-        return [StatusRow.model_validate(dict(row)) for row in found]
+            return _status_rows(conn)
 
     def counts(self) -> dict[State, int]:
         """How many entries are in each state (every state listed, zeros too)."""
-        query = select(entry_table.c.state, func.count()).group_by(entry_table.c.state)
         with self._engine.connect() as conn:
-            found: dict[str, int] = dict(conn.execute(query).all())
+            found = _state_counts(conn)
         return {state: found.get(state, 0) for state in STATES}
 
     def history(self, key: str) -> list[Transition]:
         """An entry's state changes, oldest first."""
-        query = (
-            select(transition_table)
-            .where(transition_table.c.key == key)
-            .order_by(transition_table.c.id)
-        )
         with self._engine.connect() as conn:
-            found = conn.execute(query).mappings().all()
-        return [Transition.model_validate(dict(row)) for row in found]
+            return _transitions(conn, key)
 
     def next_due(self, account: str) -> datetime | None:
         """When the earliest pending entry `account` may claim falls due (its own and the
         unpinned ones, as `claim_next` sees them), or None if none is pending.
         """
-        query = select(func.min(entry_table.c.next_attempt_at)).where(
-            entry_table.c.state == "pending", _claimable_by(account)
-        )
         with self._engine.connect() as conn:
-            earliest = conn.execute(query).scalar_one_or_none()
+            earliest = _earliest_due(conn, account)
         return None if earliest is None else earliest.replace(tzinfo=UTC)
 
     def in_doubt(self, account: str) -> list[Record]:
@@ -571,11 +434,8 @@ class Ledger:
         before anything else. Another account's are not for it: looked up on this account,
         they would be "proven absent" and filed twice.
         """
-        query = select(entry_table).where(
-            entry_table.c.state == "unknown", _same_account(account)
-        )
         with self._engine.connect() as conn:
-            return [_record(row) for row in conn.execute(query.order_by(entry_table.c.seq))]
+            return [_record(row) for row in _unknown_of(conn, account)]
 
     # Internals -------------------------------------------------------------------------
 
@@ -612,203 +472,7 @@ class Ledger:
             _move(conn, row, "pending", now, error, error=error, next_attempt_at=due)
 
 
-# Moves ----------------------------------------------------------------------------------
-
-
-def _expect(
-    conn: Connection,
-    key: str,
-    version: int | None,
-    target: State,
-    allowed: set[State],
-) -> Row[Any]:
-    """The entry's row, if the caller's view (`version`) is current and the move is legal."""
-    row = _get(conn, key)
-    if version is not None and row.version != version:
-        raise StaleEntry(key, f"it is at version {row.version} ({row.state}), not {version}")
-    legal = target in LEGAL[row.state]
-    if not legal or row.state not in allowed:
-        why = "" if not legal else f"this call moves only from {', '.join(sorted(allowed))}"
-        raise IllegalTransition(key, row.state, target, why)
-    return row
-
-
-def _move(
-    conn: Connection, row: Row[Any], target: State, now: datetime, detail: str, **values: Any
-) -> None:
-    """The one conditional update every state change goes through, plus its audit row."""
-    if target not in LEGAL[row.state]:
-        raise IllegalTransition(row.key, row.state, target)
-    changed = conn.execute(
-        update(entry_table)
-        .where(
-            entry_table.c.key == row.key,
-            entry_table.c.state == row.state,
-            entry_table.c.version == row.version,
-        )
-        .values(state=target, version=row.version + 1, updated_at=now, **values)
-    ).rowcount
-    if changed != 1:
-        raise StaleEntry(row.key, f"moved by someone else while going {row.state} -> {target}")
-    _audit(conn, row.key, row.state, target, now, detail)
-
-
-def _audit(
-    conn: Connection, key: str, source: State | None, target: State, at: datetime, detail: str
-) -> None:
-    conn.execute(
-        insert(transition_table).values(
-            key=key, from_state=source, to_state=target, at=at, detail=detail
-        )
-    )
-
-
-def _entry_row(entry: Entry, account: str | None, seq: int, now: datetime) -> dict[str, Any]:
-    """A new entry's row: pending, no attempt yet, due now."""
-    payload = entry.payload
-    return {
-        "key": entry.key,
-        "kind": entry.kind,
-        "account": account,
-        "payload": payload.model_dump(mode="json"),
-        "state": "pending",
-        "attempts": 0,
-        "version": 1,
-        "portal_ref": None,
-        "portal_status": None,
-        "error": None,
-        "next_attempt_at": now,
-        "created_at": now,
-        "updated_at": now,
-        "source": entry.source,
-        "depends_on": entry.depends_on,
-        "ipr_number": payload.registration_number if isinstance(payload, Ipr) else None,
-        "claimed_by": None,
-        "seq": seq,
-    }
-
-
-def _added_row(entry: Entry, now: datetime) -> dict[str, Any]:
-    """The first row of a new entry's history."""
-    return {"key": entry.key, "from_state": None, "to_state": "pending", "at": now,
-            "detail": f"added from {entry.source}"}
-
-
-def _known_keys(conn: Connection, keys: list[str], chunk: int = 500) -> set[str]:
-    """Which of `keys` the ledger already holds (asked `chunk` at a time: SQLite caps parameters)."""
-    known: set[str] = set()
-    for start in range(0, len(keys), chunk):
-        part = keys[start:start + chunk]
-        known.update(conn.execute(select(entry_table.c.key).where(entry_table.c.key.in_(part))).scalars())
-    return known
-
-
-def _claim(conn: Connection, row: Row[Any], account: str, holder: str | None, now: datetime) -> bool:
-    """Claim one due entry; False if another worker got it first (possible on PostgreSQL)."""
-    values = {"attempts": row.attempts + 1, "account": account, "claimed_by": holder}
-    try:
-        _move(conn, row, "claimed", now, f"attempt {row.attempts + 1} by {holder}", **values)
-    except StaleEntry:
-        return False
-    return True
-
-
-def _reconciled_state(found_ref: str | None, proof_absent: bool) -> State:
-    return "confirmed" if found_ref else ("pending" if proof_absent else "needs_human")
-
-
-# Queries --------------------------------------------------------------------------------
-
-
-def _find(conn: Connection, key: str) -> Row[Any] | None:
-    return conn.execute(select(entry_table).where(entry_table.c.key == key)).first()
-
-
-def _get(conn: Connection, key: str) -> Row[Any]:
-    row = _find(conn, key)
-    if row is None:
-        raise UnknownEntry(key)
-    return row
-
-
-def _due(conn: Connection, account: str, now: datetime) -> list[Row[Any]]:
-    query = (
-        select(entry_table)
-        .where(entry_table.c.state == "pending", entry_table.c.next_attempt_at <= now)
-        .where(_claimable_by(account))
-        # longest due first, then in the order added: an entry handed back after a crash or a
-        # reconcile is due "now", so it goes behind the others instead of meeting the same fate
-        # again at once (a run killed at one step over and over spreads over entries, and a
-        # poison entry still dies after max_attempts while the rest of the batch goes on)
-        .order_by(entry_table.c.next_attempt_at, entry_table.c.seq)
-    )
-    return list(conn.execute(query).all())
-
-
-def _claimable_by(account: str) -> ColumnElement[bool]:
-    """Entries `account` may claim: its own, and those pinned to no account."""
-    return or_(entry_table.c.account.is_(None), _same_account(account))
-
-
-def _same_account(account: str) -> ColumnElement[bool]:
-    """Entries pinned to `account`, however its email was typed when they were added (the portal
-    ignores case, and `Settings` reads the email lower-cased since ledgers were first written)."""
-    return func.lower(entry_table.c.account) == account.lower()
-
-
-def _blocker(conn: Connection, depends_on: str | None) -> str | None:
-    """Why a complaint must wait for its IPR, or None when it may go.
-
-    It waits while the ledger holds that IPR (by key or registration number) and none of
-    its records is confirmed and approved. An IPR the ledger does not hold is taken to be
-    on the portal already; the complaint flow's own IPR lookup settles that.
-    """
-    if depends_on is None:
-        return None
-    query = select(entry_table.c.key, entry_table.c.state, entry_table.c.portal_status).where(
-        entry_table.c.kind == "ipr",
-        or_(entry_table.c.key == depends_on, entry_table.c.ipr_number == depends_on),
-    )
-    iprs = conn.execute(query).all()
-    if not iprs or any(i.state == "confirmed" and i.portal_status == APPROVED for i in iprs):
-        return None
-    first = iprs[0]
-    review = first.portal_status or "not reviewed yet"
-    return f"waiting for IPR {first.key} ({first.state}, review: {review})"
-
-
-def _wake_waiting(conn: Connection, now: datetime) -> None:
-    waiting = conn.execute(select(entry_table).where(entry_table.c.state == "waiting")).all()
-    for row in waiting:
-        if _blocker(conn, row.depends_on) is None:
-            _move(conn, row, "pending", now, "its IPR is approved", error=None)  # keeps its place in line
-
-
-def _live_lease(conn: Connection, account: str | None, now: datetime) -> Row[Any] | None:
-    query = select(lease_table).where(
-        lease_table.c.account == account, lease_table.c.expires_at > now
-    )
-    return conn.execute(query).first()
-
-
-def _holds(conn: Connection, account: str | None, holder: str | None, now: datetime) -> bool:
-    """Whether `holder` (or, for None, anyone) holds a live lease on `account`."""
-    lease = _live_lease(conn, account, now)
-    return lease is not None and (holder is None or lease.holder == holder)
-
-
-def _live_holder(conn: Connection, account: str, holder: str | None, now: datetime) -> str | None:
-    lease = _live_lease(conn, account, now)
-    if holder is not None and (lease is None or lease.holder != holder):
-        raise LeaseNotHeld(account, holder)
-    return lease.holder if lease is not None else None
-
-
-def _record(row: Row[Any] | Mapping[str, Any]) -> Record:
-    data = dict(row._mapping) if isinstance(row, Row) else dict(row)
-    model = Ipr if data["kind"] == "ipr" else Complaint
-    data["payload"] = model.model_validate(data["payload"])
-    return Record.model_validate({name: data[name] for name in Record.model_fields})
+# Checks ---------------------------------------------------------------------------------
 
 
 def _require(value: str, message: str) -> None:

@@ -3,13 +3,14 @@
 Portable SQL only (the same tables run on PostgreSQL); times are stored as naive UTC and
 come back aware. On SQLite every connection gets WAL, ``synchronous=FULL``, a busy timeout
 and foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that the
-ledger's read-then-update never meets another writer half-way. `bot.store.ledger` owns the rules.
+ledger's read-then-update never meets another writer half-way. The states come from
+`bot.store.states`; `bot.store.ledger` owns the rules.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal, get_args
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -31,20 +32,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from bot.store.states import STATES
+
 BUSY_TIMEOUT_MS = 30_000
 
-State = Literal[
-    "pending",
-    "waiting",
-    "claimed",
-    "submitting",
-    "unknown",
-    "confirmed",
-    "failed",
-    "needs_human",
-    "dead",
-]
-STATES: tuple[State, ...] = get_args(State)
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored as naive UTC on every database."""
 

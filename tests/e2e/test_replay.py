@@ -21,10 +21,9 @@ from playwright.sync_api import Browser, expect
 from structlog.testing import capture_logs
 from support import DOCS, MockPortal, ServedPortal, make_ctx, make_settings
 
-from bot.models import Ipr
+from bot.models import Entry, Ipr
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
 from bot.run.har import scrub_har
-from bot.store.batch import Entry
 from flows.register import mock_mailbox, register
 from flows.submit_ipr import submit_ipr
 

@@ -12,7 +12,7 @@ import pytest
 from support import ROOT, Operator, assert_each_once, write_batch
 
 SWEEP_AND_WORK = """
-from bot.commands.run import queue
+from bot.commands.worker import queue
 from bot.settings import load_settings
 q = queue(load_settings())
 print("swept", q.sweep())

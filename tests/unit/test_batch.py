@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InputError
-from bot.models import Complaint, Ipr
-from bot.store.batch import Entry, load_batch, load_batches
+from bot.models import Complaint, Entry, Ipr
+from bot.store.batch import load_batch, load_batches
 
 pytestmark = pytest.mark.unit
 

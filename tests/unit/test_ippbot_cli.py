@@ -87,7 +87,7 @@ def test_run_options_override_settings(
     """`run`'s options win over the environment; unset options keep the configured values."""
     monkeypatch.setenv("IPPBOT_TRACE", "off")
     monkeypatch.setenv("IPPBOT_SLOW_MO_MS", "25")
-    monkeypatch.setattr(cli.commands, "run", lambda settings, options: 0)
+    monkeypatch.setattr(cli.run_command, "run", lambda settings, options: 0)
     ippbot("run", "--headed", "--har", "--pause-on-failure")
     [settings] = built
     assert settings.headless is False

@@ -18,11 +18,11 @@ from bot.errors import (
     StaleEntry,
     UnknownEntry,
 )
-from bot.models import Complaint, Ipr
+from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
 from bot.store import ledger as ledger_module
-from bot.store.batch import Entry
-from bot.store.ledger import FINAL, LEGAL, STATES, Ledger, State
+from bot.store.ledger import Ledger
+from bot.store.states import FINAL, LEGAL, STATES, State
 
 pytestmark = pytest.mark.unit
 

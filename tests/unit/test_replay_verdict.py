@@ -10,7 +10,8 @@ import pytest
 from bot.commands import cli
 from bot.errors import InputError
 from bot.run.artifacts import EntryResult, StepTiming
-from bot.run.replay import HarPlayer, Outcome, Recording, compare, recorded_outcome, step_names
+from bot.run.harplayer import HarPlayer
+from bot.run.replay import Outcome, Recording, compare, recorded_outcome, step_names
 
 pytestmark = pytest.mark.unit
 

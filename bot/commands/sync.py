@@ -1,0 +1,29 @@
+"""`ippbot sync`: read review outcomes and complaint statuses back from the portal, and say what changed."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.errors import EXIT_OK
+from bot.run.sync import sync
+from bot.settings import Settings
+from bot.store.ledger import Ledger
+
+SHOWN = 5  # counter-notices listed by name; the rest are counted
+
+
+def sync_command(settings: Settings) -> int:
+    """Read the portal back into the ledger and say what changed."""
+    with Ledger.open(settings) as ledger:
+        result = sync(settings, ledger)
+    waiting = result.counter_notices
+    typer.echo(f"synced {len(result.iprs)} IPRs and {len(result.complaints)} complaints; "
+               f"{result.updated} entries updated; {len(waiting)} counter-notices wait for an answer")
+    for number, refs in result.duplicate_iprs.items():
+        typer.echo(f"  warning: the portal holds IPR {number} {len(refs)} times ({', '.join(refs)}); "
+                   "a person should withdraw the extra ones")
+    for reference, url in waiting[:SHOWN]:
+        typer.echo(f"  counter-notice: {reference} {url}")
+    if len(waiting) > SHOWN:
+        typer.echo(f"  ... and {len(waiting) - SHOWN} more (ippbot status, or the portal's complaint pages)")
+    return EXIT_OK

@@ -1,0 +1,183 @@
+"""Moves: the ledger's writes inside a transaction: new entries, the one conditional update, audit rows, leases.
+
+Every change is a conditional update (``UPDATE ... WHERE key = ? AND state = ? AND version
+= ?``, rowcount checked, `_move`): a worker passes the `version` it was given, so a stale
+worker whose entry was recovered and claimed again is refused (`StaleEntry`) instead of
+overwriting. Each move is checked against `bot.store.states.LEGAL` and leaves a row in
+``transitions``. Every function takes the caller's `conn`; the leading underscores mark
+helpers for `bot.store` alone (the public API is `bot.store.ledger.Ledger`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import IllegalTransition, StaleEntry
+from bot.models import Entry, Ipr
+from bot.store.queries import _blocker, _get
+from bot.store.schema import entry_table, lease_table, transition_table
+from bot.store.states import LEGAL, State
+
+# State changes ----------------------------------------------------------------------------
+
+
+def _expect(
+    conn: Connection,
+    key: str,
+    version: int | None,
+    target: State,
+    allowed: set[State],
+) -> Row[Any]:
+    """The entry's row, if the caller's view (`version`) is current and the move is legal."""
+    row = _get(conn, key)
+    if version is not None and row.version != version:
+        raise StaleEntry(key, f"it is at version {row.version} ({row.state}), not {version}")
+    legal = target in LEGAL[row.state]
+    if not legal or row.state not in allowed:
+        why = "" if not legal else f"this call moves only from {', '.join(sorted(allowed))}"
+        raise IllegalTransition(key, row.state, target, why)
+    return row
+
+
+def _move(
+    conn: Connection, row: Row[Any], target: State, now: datetime, detail: str, **values: Any
+) -> None:
+    """The one conditional update every state change goes through, plus its audit row."""
+    if target not in LEGAL[row.state]:
+        raise IllegalTransition(row.key, row.state, target)
+    changed = conn.execute(
+        update(entry_table)
+        .where(
+            entry_table.c.key == row.key,
+            entry_table.c.state == row.state,
+            entry_table.c.version == row.version,
+        )
+        .values(state=target, version=row.version + 1, updated_at=now, **values)
+    ).rowcount
+    if changed != 1:
+        raise StaleEntry(row.key, f"moved by someone else while going {row.state} -> {target}")
+    _audit(conn, row.key, row.state, target, now, detail)
+
+
+def _audit(
+    conn: Connection, key: str, source: State | None, target: State, at: datetime, detail: str
+) -> None:
+    conn.execute(
+        insert(transition_table).values(
+            key=key, from_state=source, to_state=target, at=at, detail=detail
+        )
+    )
+
+
+def _claim(conn: Connection, row: Row[Any], account: str, holder: str | None, now: datetime) -> bool:
+    """Claim one due entry; False if another worker got it first (possible on PostgreSQL)."""
+    values = {"attempts": row.attempts + 1, "account": account, "claimed_by": holder}
+    try:
+        _move(conn, row, "claimed", now, f"attempt {row.attempts + 1} by {holder}", **values)
+    except StaleEntry:
+        return False
+    return True
+
+
+def _wake_waiting(conn: Connection, now: datetime) -> None:
+    waiting = conn.execute(select(entry_table).where(entry_table.c.state == "waiting")).all()
+    for row in waiting:
+        if _blocker(conn, row.depends_on) is None:
+            _move(conn, row, "pending", now, "its IPR is approved", error=None)  # keeps its place in line
+
+
+def _set_review(conn: Connection, key: str, status: str, now: datetime) -> None:
+    """Record the portal's review outcome of a confirmed entry (not a move: its state stays)."""
+    conn.execute(
+        update(entry_table)
+        .where(entry_table.c.key == key, entry_table.c.state == "confirmed")
+        .values(portal_status=status, updated_at=now)
+    )
+
+
+def _reconciled_state(found_ref: str | None, proof_absent: bool) -> State:
+    return "confirmed" if found_ref else ("pending" if proof_absent else "needs_human")
+
+
+# New entries ------------------------------------------------------------------------------
+
+
+def _entry_row(entry: Entry, account: str | None, seq: int, now: datetime) -> dict[str, Any]:
+    """A new entry's row: pending, no attempt yet, due now."""
+    payload = entry.payload
+    return {
+        "key": entry.key,
+        "kind": entry.kind,
+        "account": account,
+        "payload": payload.model_dump(mode="json"),
+        "state": "pending",
+        "attempts": 0,
+        "version": 1,
+        "portal_ref": None,
+        "portal_status": None,
+        "error": None,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "source": entry.source,
+        "depends_on": entry.depends_on,
+        "ipr_number": payload.registration_number if isinstance(payload, Ipr) else None,
+        "claimed_by": None,
+        "seq": seq,
+    }
+
+
+def _added_row(entry: Entry, now: datetime) -> dict[str, Any]:
+    """The first row of a new entry's history."""
+    return {"key": entry.key, "from_state": None, "to_state": "pending", "at": now,
+            "detail": f"added from {entry.source}"}
+
+
+# Leases -----------------------------------------------------------------------------------
+
+
+def _take_lease(conn: Connection, account: str, holder: str, now: datetime, until: datetime) -> bool:
+    """Insert the account's lease, take it over once expired, or extend `holder`'s own: True if held."""
+    taken = conn.execute(
+        update(lease_table)
+        .where(lease_table.c.account == account)
+        .where(or_(lease_table.c.expires_at <= now, lease_table.c.holder == holder))
+        .values(holder=holder, expires_at=until)
+    ).rowcount
+    if taken:
+        return True
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(lease_table).values(account=account, holder=holder, expires_at=until)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _extend_lease(conn: Connection, account: str, holder: str, now: datetime, until: datetime) -> bool:
+    """Extend a live lease `holder` holds to `until`; False if it expired or is someone else's."""
+    return bool(
+        conn.execute(
+            update(lease_table)
+            .where(lease_table.c.account == account, lease_table.c.holder == holder)
+            .where(lease_table.c.expires_at > now)
+            .values(expires_at=until)
+        ).rowcount
+    )
+
+
+def _drop_lease(conn: Connection, account: str, holder: str) -> bool:
+    """Delete `holder`'s lease on `account`; False if it did not hold it."""
+    return bool(
+        conn.execute(
+            delete(lease_table).where(
+                lease_table.c.account == account, lease_table.c.holder == holder
+            )
+        ).rowcount
+    )

@@ -1,0 +1,174 @@
+"""Queries: the ledger's reads inside a transaction: entries by key, what is due, what blocks a complaint, leases.
+
+Every function takes the caller's `conn`, so a read and the write it decides happen in one
+transaction (on SQLite one ``BEGIN IMMEDIATE``): a lease is checked inside the transaction
+that relies on it, never before. Nothing here writes. The leading underscores mark helpers
+for `bot.store` alone; the public API is `bot.store.ledger.Ledger`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
+
+from bot.errors import LeaseNotHeld, UnknownEntry
+from bot.models import Complaint, Ipr
+from bot.store.records import Record, StatusRow, Transition
+from bot.store.schema import entry_table, lease_table, transition_table
+
+APPROVED = "approved"  # the portal's review status that lets complaints go
+
+
+# Entries --------------------------------------------------------------------------------
+
+
+def _find(conn: Connection, key: str) -> Row[Any] | None:
+    return conn.execute(select(entry_table).where(entry_table.c.key == key)).first()
+
+
+def _get(conn: Connection, key: str) -> Row[Any]:
+    row = _find(conn, key)
+    if row is None:
+        raise UnknownEntry(key)
+    return row
+
+
+def _last_seq(conn: Connection) -> int:
+    """The `seq` of the entry added last, 0 if none: new entries go after it."""
+    return int(conn.execute(select(func.coalesce(func.max(entry_table.c.seq), 0))).scalar_one())
+
+
+def _known_keys(conn: Connection, keys: list[str], chunk: int = 500) -> set[str]:
+    """Which of `keys` the ledger already holds (asked `chunk` at a time: SQLite caps parameters)."""
+    known: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        part = keys[start:start + chunk]
+        known.update(conn.execute(select(entry_table.c.key).where(entry_table.c.key.in_(part))).scalars())
+    return known
+
+
+def _record(row: Row[Any] | Mapping[str, Any]) -> Record:
+    data = dict(row._mapping) if isinstance(row, Row) else dict(row)
+    model = Ipr if data["kind"] == "ipr" else Complaint
+    data["payload"] = model.model_validate(data["payload"])
+    return Record.model_validate({name: data[name] for name in Record.model_fields})
+
+
+def _status_rows(conn: Connection) -> list[StatusRow]:
+    """Every entry as a status line, oldest first."""
+    columns = [entry_table.c[name] for name in StatusRow.model_fields]
+    found = conn.execute(select(*columns).order_by(entry_table.c.seq)).mappings().all()
+    return [StatusRow.model_validate(dict(row)) for row in found]
+
+
+def _state_counts(conn: Connection) -> dict[str, int]:
+    """How many entries are in each state that has any."""
+    query = select(entry_table.c.state, func.count()).group_by(entry_table.c.state)
+    return dict(conn.execute(query).all())
+
+
+def _transitions(conn: Connection, key: str) -> list[Transition]:
+    """An entry's history, oldest first."""
+    query = (
+        select(transition_table)
+        .where(transition_table.c.key == key)
+        .order_by(transition_table.c.id)
+    )
+    found = conn.execute(query).mappings().all()
+    return [Transition.model_validate(dict(row)) for row in found]
+
+
+def _busy(conn: Connection) -> list[Row[Any]]:
+    """The entries a worker holds: claimed or submitting."""
+    busy = ("claimed", "submitting")
+    return list(conn.execute(select(entry_table).where(entry_table.c.state.in_(busy))).all())
+
+
+# What an account may claim ----------------------------------------------------------------
+
+
+def _due(conn: Connection, account: str, now: datetime) -> list[Row[Any]]:
+    query = (
+        select(entry_table)
+        .where(entry_table.c.state == "pending", entry_table.c.next_attempt_at <= now)
+        .where(_claimable_by(account))
+        # longest due first, then in the order added: an entry handed back after a crash or a
+        # reconcile is due "now", so it goes behind the others instead of meeting the same fate
+        # again at once (a run killed at one step over and over spreads over entries, and a
+        # poison entry still dies after max_attempts while the rest of the batch goes on)
+        .order_by(entry_table.c.next_attempt_at, entry_table.c.seq)
+    )
+    return list(conn.execute(query).all())
+
+
+def _earliest_due(conn: Connection, account: str) -> datetime | None:
+    """When the earliest pending entry `account` may claim falls due (as stored: naive on SQLite)."""
+    query = select(func.min(entry_table.c.next_attempt_at)).where(
+        entry_table.c.state == "pending", _claimable_by(account)
+    )
+    earliest: datetime | None = conn.execute(query).scalar_one_or_none()
+    return earliest
+
+
+def _unknown_of(conn: Connection, account: str) -> list[Row[Any]]:
+    """`account`'s entries in `unknown`, oldest first."""
+    query = select(entry_table).where(entry_table.c.state == "unknown", _same_account(account))
+    return list(conn.execute(query.order_by(entry_table.c.seq)))
+
+
+def _claimable_by(account: str) -> ColumnElement[bool]:
+    """Entries `account` may claim: its own, and those pinned to no account."""
+    return or_(entry_table.c.account.is_(None), _same_account(account))
+
+
+def _same_account(account: str) -> ColumnElement[bool]:
+    """Entries pinned to `account`, however its email was typed when they were added (the portal
+    ignores case, and `Settings` reads the email lower-cased since ledgers were first written)."""
+    return func.lower(entry_table.c.account) == account.lower()
+
+
+def _blocker(conn: Connection, depends_on: str | None) -> str | None:
+    """Why a complaint must wait for its IPR, or None when it may go.
+
+    It waits while the ledger holds that IPR (by key or registration number) and none of
+    its records is confirmed and approved. An IPR the ledger does not hold is taken to be
+    on the portal already; the complaint flow's own IPR lookup settles that.
+    """
+    if depends_on is None:
+        return None
+    query = select(entry_table.c.key, entry_table.c.state, entry_table.c.portal_status).where(
+        entry_table.c.kind == "ipr",
+        or_(entry_table.c.key == depends_on, entry_table.c.ipr_number == depends_on),
+    )
+    iprs = conn.execute(query).all()
+    if not iprs or any(i.state == "confirmed" and i.portal_status == APPROVED for i in iprs):
+        return None
+    first = iprs[0]
+    review = first.portal_status or "not reviewed yet"
+    return f"waiting for IPR {first.key} ({first.state}, review: {review})"
+
+
+# Leases -----------------------------------------------------------------------------------
+
+
+def _live_lease(conn: Connection, account: str | None, now: datetime) -> Row[Any] | None:
+    query = select(lease_table).where(
+        lease_table.c.account == account, lease_table.c.expires_at > now
+    )
+    return conn.execute(query).first()
+
+
+def _holds(conn: Connection, account: str | None, holder: str | None, now: datetime) -> bool:
+    """Whether `holder` (or, for None, anyone) holds a live lease on `account`."""
+    lease = _live_lease(conn, account, now)
+    return lease is not None and (holder is None or lease.holder == holder)
+
+
+def _live_holder(conn: Connection, account: str, holder: str | None, now: datetime) -> str | None:
+    lease = _live_lease(conn, account, now)
+    if holder is not None and (lease is None or lease.holder != holder):
+        raise LeaseNotHeld(account, holder)
+    return lease.holder if lease is not None else None

@@ -1,0 +1,78 @@
+"""Records: what the ledger hands back, as frozen pydantic models (an entry, a status line, a history row).
+
+Pure models: they import no SQL, so callers of the ledger (the runner, the reports, the
+commands) read them without the ledger's machinery. `bot.store.queries` builds them from rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.models import Complaint, Entry, Ipr, Kind
+from bot.store.states import State
+
+__all__ = ["Record", "StatusRow", "Transition"]
+
+
+class Record(BaseModel):
+    """An entry as the ledger holds it: the batch entry plus where it stands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    kind: Kind
+    state: State
+    attempts: int
+    version: int
+    payload: Ipr | Complaint
+    source: str
+    depends_on: str | None
+    account: str | None
+    claimed_by: str | None
+    portal_ref: str | None
+    portal_status: str | None
+    error: str | None
+    next_attempt_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def entry(self) -> Entry:
+        """The batch entry this record was added from."""
+        return Entry(
+            key=self.key,
+            kind=self.kind,
+            payload=self.payload,
+            source=self.source,
+            depends_on=self.depends_on,
+        )
+
+
+class StatusRow(BaseModel):
+    """One line of `ippbot status`; `model_dump(mode="json")` is its `--json` object."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    kind: Kind
+    state: State
+    attempts: int
+    portal_ref: str | None
+    portal_status: str | None
+    error: str | None
+    source: str
+    updated_at: datetime
+
+
+class Transition(BaseModel):
+    """One row of an entry's history: a state change, when, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    from_state: State | None
+    to_state: State
+    at: datetime
+    detail: str

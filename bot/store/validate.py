@@ -1,0 +1,376 @@
+"""Validate: the rules a batch entry must pass, per field, per entry and across entries, each as a `Problem`.
+
+`bot.store.batch` reads files into raw entries (`_Raw`); this module checks them with the
+domain models and the portal's own rules and makes the ledger's entries. Nothing is read
+from a batch file here, only the documents and evidence it names.
+
+Portal rules are checked here so a night's run does not fail on them at 3 a.m.: the listing
+URL's domain against its marketplace, duplicate URLs in a complaint, expiry dates already
+past, document and evidence files (present, PDF/JPG/PNG with matching content, at most
+5 MB, paths relative to the batch file), the reason valid for the IPR's type, Taobao, Tmall
+and 1688 only with an IPR registered in CN, `counterfeit` needing evidence and `other` a
+note. Rules that need the IPR apply when it is in the same `load_batches` call. A complaint
+of more than 300 listings becomes several (`Complaint.chunks`).
+
+Keys: the entry's explicit `key`, else its content: `Ipr.identity` for an IPR, a hash of
+platform, IPR, type, reason and the sorted URLs for each complaint chunk. Listings are sorted
+before splitting, so the same URLs give the same chunks in any order, and enqueuing a file
+twice adds nothing. Two entries of one call with the same key are a problem, not a merge.
+
+Field rules apply once an entry's fields parse, so a second round may find more; entries
+never hide each other's problems. The leading underscores mark names for `bot.store` alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+
+from bot.models import CHINA_ONLY, REASONS_BY_TYPE, TYPE_FIELDS, Complaint, Entry, Ipr, Kind
+
+Loc = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+FILE_MAGIC: dict[str, bytes] = {
+    ".pdf": b"%PDF-",
+    ".png": b"\x89PNG\r\n\x1a\n",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+}
+MARKET_DOMAINS: dict[str, tuple[str, ...]] = {
+    "taobao": ("taobao.com",),
+    "tmall": ("tmall.com",),
+    "tmall_hk": ("tmall.hk",),
+    "1688": ("1688.com",),
+    "alibaba": ("alibaba.com",),
+    "aliexpress": ("aliexpress.com", "aliexpress.us"),
+}
+ALL_REASONS: frozenset[str] = frozenset().union(*REASONS_BY_TYPE.values())
+LIST_FIELDS = frozenset({"documents", "evidence", "listings", "classes"})
+_BOOL = TypeAdapter(bool)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a batch: where (file, entry, field) and why."""
+
+    file: str
+    entry: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        joiner = "." if self.entry.endswith("]") else ", "
+        where = joiner.join(part for part in (self.entry, self.field) if part)
+        return f"{self.file}: {where}: {self.reason}" if where else f"{self.file}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """One entry as read from a file, before validation, and how to name its parts."""
+
+    kind: Kind
+    file: str
+    base: Path
+    entry: str  # "iprs[3]" or "line 7"
+    data: dict[str, Any]
+    lines: tuple[int, ...] = ()  # CSV: the line of each listing, in order
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.entry}"
+
+    def listing_name(self, index: int) -> str:
+        """How the operator finds listing `index`: its line in a CSV, its index in YAML."""
+        return f"line {self.lines[index]}" if self.lines else f"listings[{index}]"
+
+    def problem(self, loc: Loc, reason: str) -> Problem:
+        """A problem at `loc` inside this entry (a CSV listing is named by its own line)."""
+        if self.lines and loc and loc[0] == "listings":
+            index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+            line = self.lines[index] if index < len(self.lines) else self.lines[0]
+            return Problem(self.file, f"line {line}", "url", reason)
+        return Problem(self.file, self.entry, _dotted(loc), reason)
+
+
+@dataclass(frozen=True)
+class _Valid:
+    raw: _Raw
+    model: Ipr | Complaint
+
+
+# One entry ----------------------------------------------------------------------------
+
+
+def _validate(raw: _Raw, today: date) -> tuple[Ipr | Complaint | None, list[Problem]]:
+    data = {k: [v] if k in LIST_FIELDS and isinstance(v, str) else v for k, v in raw.data.items()}
+    model_type: type[Ipr] | type[Complaint] = Ipr if raw.kind == "ipr" else Complaint
+    try:
+        model = model_type.model_validate(data)
+    except ValidationError as exc:
+        return None, _describe(raw, exc)
+    if isinstance(model, Ipr):
+        model = model.model_copy(update=_resolved_ipr_files(model, raw.base))
+        problems = _ipr_problems(raw, model, today)
+    else:
+        model = model.model_copy(update={"evidence": _resolved(model.evidence, raw.base)})
+        problems = _complaint_problems(raw, model)
+    return (None if problems else model), problems
+
+
+def _describe(raw: _Raw, exc: ValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    for error in exc.errors(include_url=False):
+        if error["loc"]:
+            problems.append(raw.problem(error["loc"], _field_reason(raw.kind, error)))
+        else:
+            problems += _root_problems(raw, error["msg"])
+    return problems
+
+
+def _field_reason(kind: Kind, error: ErrorDetails) -> str:
+    loc, kind_of_error = error["loc"], error["type"]
+    if kind_of_error == "extra_forbidden":
+        fields = (Ipr if kind == "ipr" else Complaint).model_fields
+        return "unknown field" + _hint(str(loc[-1]), fields)
+    if kind_of_error == "missing":
+        return "required"
+    if loc[0] == "classes" and len(loc) > 1:
+        return f"not a Nice class (1-45): {error['input']!r}"
+    return error["msg"].removeprefix("Value error, ") + _got(error.get("input"))
+
+
+def _root_problems(raw: _Raw, message: str) -> list[Problem]:
+    """Name the fields behind a whole-model error (fields all parsed, so the raw is usable)."""
+    data = raw.data
+    ipr_type = str(data.get("type", "")).strip()
+    needs = [(name, f"required for type {ipr_type}") for name in TYPE_FIELDS.get(ipr_type, ())]
+    if _registered(data.get("registered", True)):
+        needs.append(("registration_number", "required for a registered right"))
+    needs.append(("documents", "at least one file (the certificate) is required"))
+    found = [raw.problem((name,), why) for name, why in needs if _blank(data.get(name))]
+    return found or [raw.problem((), message.removeprefix("Value error, "))]
+
+
+def _registered(value: object) -> bool:
+    try:
+        return bool(_BOOL.validate_python(value))
+    except ValidationError:
+        return True
+
+
+def _resolved(paths: tuple[Path, ...], base: Path) -> tuple[Path, ...]:
+    """Absolute paths, relative ones taken from the batch file's folder (`..` folded)."""
+    return tuple(Path(os.path.normpath(base / path)) for path in paths)
+
+
+def _resolved_ipr_files(ipr: Ipr, base: Path) -> dict[str, Any]:
+    update: dict[str, Any] = {"documents": _resolved(ipr.documents, base)}
+    if ipr.power_of_attorney is not None:
+        update["power_of_attorney"] = _resolved((ipr.power_of_attorney,), base)[0]
+    return update
+
+
+def _ipr_problems(raw: _Raw, ipr: Ipr, today: date) -> list[Problem]:
+    problems = [raw.problem(loc, why) for loc, why in _date_problems(ipr, today)]
+    files: list[tuple[Loc, Path]] = [(("documents", i), p) for i, p in enumerate(ipr.documents)]
+    files += [(("power_of_attorney",), ipr.power_of_attorney)] if ipr.power_of_attorney else []
+    for loc, path in files:
+        why = _file_problem(path)
+        problems += [raw.problem(loc, why)] if why else []
+    return problems
+
+
+def _date_problems(ipr: Ipr, today: date) -> list[tuple[Loc, str]]:
+    found: list[tuple[Loc, str]] = []
+    for name in ("expiration_date", "valid_to"):
+        value: date | None = getattr(ipr, name)
+        if value is not None and value < today:
+            found.append(((name,), f"{value} is past: the portal's review would reject this IPR"))
+    if ipr.valid_from and ipr.valid_to and ipr.valid_from > ipr.valid_to:
+        found.append((("valid_from",), f"{ipr.valid_from} is after valid_to {ipr.valid_to}"))
+    return found
+
+
+def _complaint_problems(raw: _Raw, complaint: Complaint) -> list[Problem]:
+    problems = [raw.problem(loc, why) for loc, why in _listing_problems(raw, complaint)]
+    for index, path in enumerate(complaint.evidence):
+        why = _file_problem(path)
+        problems += [raw.problem(("evidence", index), why)] if why else []
+    if complaint.reason not in ALL_REASONS:
+        known = ", ".join(sorted(ALL_REASONS))
+        why = f"unknown reason {complaint.reason!r}; known: {known}"
+        problems.append(raw.problem(("reason",), why))
+    if complaint.reason == "counterfeit" and not complaint.evidence:
+        why = "a counterfeit complaint needs evidence (a comparison)"
+        problems.append(raw.problem(("evidence",), why))
+    if complaint.reason == "other" and not complaint.note:
+        problems.append(raw.problem(("note",), "reason 'other' needs the infringement explained"))
+    return problems
+
+
+def _listing_problems(raw: _Raw, complaint: Complaint) -> list[tuple[Loc, str]]:
+    found: list[tuple[Loc, str]] = []
+    seen: dict[str, int] = {}
+    for index, url in enumerate(complaint.listings):
+        why = _url_problem(complaint.platform, url)
+        normal = url.rstrip("/").lower()
+        if why is None and normal in seen:
+            why = f"duplicate of {raw.listing_name(seen[normal])} in this complaint"
+        seen.setdefault(normal, index)
+        found += [(("listings", index), why)] if why else []
+    return found
+
+
+def _url_problem(platform: str, url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in {"http", "https"} or any(c.isspace() for c in url):
+        return f"not a well-formed http(s) URL: {url!r}"
+    domains = MARKET_DOMAINS[platform]
+    if any(host == d or host.endswith("." + d) for d in domains):
+        return None
+    return f"the domain {host} is not {platform}'s ({' or '.join(domains)})"
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why the portal would refuse this upload (missing, type, size, content), or None."""
+    try:
+        if not path.is_file():
+            return f"file not found: {path}"
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except (OSError, ValueError) as exc:
+        return f"cannot read {path}: {exc}"
+    magic = FILE_MAGIC.get(path.suffix.lower())
+    if magic is None:
+        return f"{path.name}: only PDF, JPG or PNG files are accepted"
+    if size == 0 or size > MAX_FILE_BYTES:
+        return f"{path.name} is {size:,} bytes; the portal takes 1 byte to 5 MB"
+    if not head.startswith(magic):
+        return f"{path.name} is not really a {path.suffix.lower()} file; the portal cannot read it"
+    return None
+
+
+# Across entries, and the entries themselves --------------------------------------------
+
+
+def _cross_problems(valid: list[_Valid]) -> list[Problem]:
+    """Rules that need a complaint's IPR, when that IPR is in the batch too."""
+    iprs = _iprs_by_number(valid)
+    problems: list[Problem] = []
+    for item in valid:
+        if isinstance(item.model, Complaint) and item.model.ipr in iprs:
+            _, ipr = iprs[item.model.ipr]
+            problems += [item.raw.problem(loc, why) for loc, why in _fit_problems(item.model, ipr)]
+    return problems
+
+
+def _iprs_by_number(valid: list[_Valid]) -> dict[str, tuple[_Raw, Ipr]]:
+    found: dict[str, tuple[_Raw, Ipr]] = {}
+    for item in valid:
+        if isinstance(item.model, Ipr) and item.model.registration_number:
+            found.setdefault(item.model.registration_number, (item.raw, item.model))
+    return found
+
+
+def _fit_problems(complaint: Complaint, ipr: Ipr) -> list[tuple[Loc, str]]:
+    found: list[tuple[Loc, str]] = []
+    allowed = REASONS_BY_TYPE[ipr.type]
+    if complaint.reason in ALL_REASONS and complaint.reason not in allowed:
+        use = ", ".join(sorted(allowed))
+        why = f"{complaint.reason!r} is not a reason for a {ipr.type}; use {use}"
+        found.append((("reason",), why))
+    if complaint.platform in CHINA_ONLY and ipr.registration_place != "CN":
+        why = (f"{complaint.platform} accepts only IPRs registered in CN; "
+               f"IPR {ipr.registration_number} is registered in {ipr.registration_place}")
+        found.append((("platform",), why))
+    return found
+
+
+def _entries(valid: list[_Valid]) -> tuple[list[Entry], list[Problem]]:
+    iprs = _iprs_by_number(valid)
+    made: list[tuple[_Raw, Entry]] = []
+    for item in valid:
+        if isinstance(item.model, Ipr):
+            key = item.model.key or item.model.identity
+            entry = Entry(key=key, kind="ipr", payload=item.model, source=item.raw.source)
+            made.append((item.raw, entry))
+        else:
+            found = iprs.get(item.model.ipr)
+            depends_on = (found[1].key or found[1].identity) if found else item.model.ipr
+            made += [(item.raw, e) for e in _complaint_entries(item.raw, item.model, depends_on)]
+    return [entry for _, entry in made], _duplicate_keys(made)
+
+
+def _complaint_entries(raw: _Raw, complaint: Complaint, depends_on: str) -> list[Entry]:
+    ordered = complaint.model_copy(update={"listings": tuple(sorted(complaint.listings))})
+    chunks = ordered.chunks()
+    entries: list[Entry] = []
+    for number, chunk in enumerate(chunks, start=1):
+        split = len(chunks) > 1
+        key = complaint.key + (f"#{number}" if split else "") if complaint.key else _chunk_key(chunk)
+        source = raw.source + (f" part {number}/{len(chunks)}" if split else "")
+        entry = Entry(key=key, kind="complaint", payload=chunk, source=source, depends_on=depends_on)
+        entries.append(entry)
+    return entries
+
+
+def _chunk_key(chunk: Complaint) -> str:
+    """A complaint chunk's content key: what it asks of the portal, not how it was written."""
+    content = [chunk.platform, chunk.ipr, chunk.type, chunk.reason, sorted(chunk.listings)]
+    digest = hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+    return f"complaint:{chunk.platform}:{digest[:20]}"
+
+
+def _duplicate_keys(made: list[tuple[_Raw, Entry]]) -> list[Problem]:
+    first: dict[str, Entry] = {}
+    problems: list[Problem] = []
+    for raw, entry in made:
+        if entry.key in first:
+            why = f"same key {entry.key!r} as {first[entry.key].source}: one entry given twice"
+            problems.append(raw.problem(("key",), why))
+        first.setdefault(entry.key, entry)
+    return problems
+
+
+# Small helpers ------------------------------------------------------------------------
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _hint(word: object, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _got(value: object) -> str:
+    shown = repr(value)
+    simple = isinstance(value, str | int | float | bool) and len(shown) <= 60
+    return f" (got {shown})" if simple else ""
+
+
+def _blank(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, list | dict) and not value)
