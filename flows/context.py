@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playwright.sync_api import Page
 from structlog.typing import FilteringBoundLogger
@@ -28,6 +29,9 @@ class FlowContext:
     the default never pauses. `before_submit` runs right before a final submit click: the
     ledger commits "submitting" there, so a crash after the click is never taken for "not filed".
     `after_click` runs right after that click, before the answer is read (a test hook).
+    `send_once` sends every final submit through `flows.send_once` (ippbot posts it, once);
+    only a replay, whose answers come from a recording, lets the browser post it. `uploads` holds
+    the files each form field was given (by the field's name), for the body that path builds.
     """
 
     page: Page
@@ -38,6 +42,8 @@ class FlowContext:
     pause: Callable[[str], bool] = field(default=_no_pause)
     before_submit: Callable[[], None] = field(default=_nothing)
     after_click: Callable[[], None] = field(default=_nothing)
+    send_once: bool = True
+    uploads: dict[str, tuple[Path, ...]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:

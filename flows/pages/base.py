@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from bot.errors import (
 from bot.locators import PageSelectors
 from flows.boundary import from_playwright
 from flows.context import FlowContext
+from flows.send_once import Post, Sending, prepare, sending_once
 
 
 class PortalPage:
@@ -115,9 +117,13 @@ class PortalPage:
             self.el(key).get_by_role("radio", name=self.sel.option(key, value), exact=True).check()
 
     def attach(self, key: str, files: Sequence[Path]) -> None:
-        """Put real files into a file input."""
+        """Put real files into a file input (remembered by the input's name, for the final submit's body)."""
         if files:
-            self.act(key, lambda field: field.set_input_files(list(files)))
+            self.act(key, lambda field: self._set_files(field, key, files))
+
+    def _set_files(self, field: Locator, key: str, files: Sequence[Path]) -> None:
+        field.set_input_files(list(files))
+        self.ctx.uploads[field.get_attribute("name") or key] = tuple(files)
 
     def human_check_present(self) -> bool:
         """Whether the page carries a check meant for a person (the slider)."""
@@ -148,21 +154,37 @@ class PortalPage:
         by the portal are `PortalRejected` (it stored nothing and would say the same again).
         """
         button = self.el(key)
-        self.ctx.before_submit()  # the ledger commits "submitting" now, before the click
-        try:
-            with self.page.expect_navigation(wait_until="domcontentloaded") as nav:
-                button.click()
-                self.ctx.after_click()
-            response = nav.value
-            if response is None:  # an error page: the answer was cut off
-                raise PortalServerError("the answer was cut off", **self._where(step))
-            self.check_landing(response, step)
+        try:  # read before the click: while the post is held, the page answers no script
+            post = prepare(button, self.ctx.uploads) if self.ctx.send_once else None
         except (PlaywrightError, PortalError) as exc:
-            if isinstance(exc, PortalRejected):
-                raise
-            raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(exc)}",
-                                       **self._where(step)) from exc
+            raise self._convert(exc, step) from exc
+        self.ctx.before_submit()  # the ledger commits "submitting" now, before the click
+        with self._sending(post) as sending:
+            try:
+                self._click_and_land(button, step)
+            except (PlaywrightError, PortalError) as exc:
+                if isinstance(exc, PortalRejected):
+                    raise
+                cause = sending.error if sending and sending.error else exc
+                raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(cause)}",
+                                           **self._where(step)) from cause
+            if sending is not None and not sending.sent:  # the route missed: the browser posted (maybe twice)
+                self.ctx.log.error("submit.posted_by_browser", entry=self.ctx.entry, url=self.page.url,
+                                   hint="ippbot's own post did not catch the form's post; check flows/send_once.py")
         self.raise_form_errors(step)
+
+    def _sending(self, post: Post | None) -> AbstractContextManager[Sending | None]:
+        """The final post sent once by ippbot (`flows.send_once`), or by the browser when there is none."""
+        return nullcontext() if post is None else sending_once(self.page, post, self.ctx.settings.timeout_ms)
+
+    def _click_and_land(self, button: Locator, step: str) -> None:
+        with self.page.expect_navigation(wait_until="domcontentloaded") as nav:
+            button.click()
+            self.ctx.after_click()
+        response = nav.value
+        if response is None:  # an error page: the answer was cut off
+            raise PortalServerError("the answer was cut off", **self._where(step))
+        self.check_landing(response, step)
 
     def confirmation(self, read: Callable[[], str], step: str) -> str:
         """Read what a confirmation page shows (its reference) right after a submit.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from reset_proxy import ResetProxy
 from support import IPRS, MockPortal, aliexpress, approved, file_ipr, file_until_settled, numbered
 
 from bot.errors import NeedsHuman
@@ -12,6 +13,7 @@ from bot.models import Complaint, Ipr
 from flows.context import FlowContext
 from flows.register import mock_mailbox, register
 from flows.session import login
+from flows.submit_ipr import submit_ipr
 
 
 def assert_each_once(portal: MockPortal, iprs: list[Ipr]) -> None:
@@ -89,3 +91,26 @@ def test_slider_at_login_needs_a_human(member: FlowContext, portal: MockPortal) 
     member.page.context.clear_cookies()
     with pytest.raises(NeedsHuman):
         login(member)
+
+
+def test_the_reset_is_real_chromium_files_twice_by_itself(member: FlowContext, portal: MockPortal) -> None:
+    """The fault the suite relies on: the browser's own post, reset on a reused connection, is stored twice."""
+    with ResetProxy.for_url(portal.url, reset_share=1.0, seed=1) as proxy:
+        member.settings = member.settings.model_copy(update={"portal_url": proxy.url})
+        member.send_once = False  # the browser posts by itself, as before ippbot sent the final post
+        submit_ipr(member, IPRS["trademark"])
+        assert proxy.stats.resets >= 1
+    numbers = Counter(i["registration_number"] for i in portal.state()["iprs"])
+    assert numbers[IPRS["trademark"].registration_number] >= 2  # re-sent, maybe more than once
+
+
+def test_ippbots_own_post_is_sent_once_through_every_reset(member: FlowContext, portal: MockPortal) -> None:
+    """With every reused-connection post reset, each IPR is still stored once and found again by its number."""
+    with ResetProxy.for_url(portal.url, reset_share=1.0, seed=1, reset_when="any") as proxy:
+        member.settings = member.settings.model_copy(update={"portal_url": proxy.url})
+        iprs = [IPRS["trademark"].model_copy(update={"registration_number": f"{55500000 + i}"}) for i in range(3)]
+        for ipr in iprs:
+            file_until_settled(member, ipr)
+        assert proxy.stats.resets >= 3
+    numbers = Counter(i["registration_number"] for i in portal.state()["iprs"])
+    assert numbers == Counter(i.registration_number for i in iprs)

@@ -7,6 +7,7 @@ import os
 import queue
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -198,3 +199,27 @@ def test_replay_serves_a_trace_until_interrupted(trace: Path, browser: Browser) 
         assert process.wait(timeout=30) == 0
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=5)
+
+
+def test_replay_sends_nothing_to_any_portal(recorded: Recorded) -> None:
+    """With ippbot's own final post in place, a replay reaches no portal: a listener on its port sees nothing."""
+    port = httpx.URL(recorded.run.read_summary().portal_url).port
+    accepted: list[object] = []
+    with socket.create_server(("127.0.0.1", port or 80)) as listener:
+        listener.settimeout(0.2)
+        stop = threading.Event()
+
+        def count() -> None:
+            while not stop.is_set():
+                try:
+                    accepted.append(listener.accept()[0])
+                except TimeoutError:
+                    continue
+
+        counter = threading.Thread(target=count, daemon=True)
+        counter.start()
+        done = ippbot("replay", str(recorded.har))
+        stop.set()
+        counter.join(timeout=5)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert accepted == []

@@ -1,0 +1,178 @@
+"""The final submit, sent once: ippbot posts the form itself, so the browser can never send it twice.
+
+Why: Chromium re-sends a request of any method, a POST too, when a reused keep-alive connection
+is reset before the first byte of the answer (`ShouldResendRequest` in its
+`net/http/http_network_transaction.cc`; a socket that sat idle after it was opened counts as
+reused, and HTTP/2 and QUIC have retry paths of their own, `ERR_HTTP2_PING_FAILED` among them).
+A portal that stored the first copy then holds two. Measured here through a proxy that resets
+reused connections after the portal stored the post (`tests/reset_proxy.py`): Chromium's own
+submit filed 20 of 20 twice, with no error shown; this path filed each exactly once in 60 clicks.
+
+How: right before the click, the form's fields are read from the page as Chromium would send
+them (`new FormData(form, submitter)`: the CSRF token, every field, the button's own name), and
+the body is built here, with the files the flow attached read from disk (Playwright hands a
+route Chromium's body with every file part empty). A route on the form's action then answers the
+browser's post with `route.fetch` of that body: Playwright's HTTP/1.1 client, told never to
+retry (`max_retries=0`; it would retry exactly on a reset) nor to follow the redirect
+(`max_redirects=0`, so the browser follows the portal's 303 itself and the page shows the
+portal's own answer: the confirmation, or the form with its errors). Every post goes on a fresh
+connection (`connection: close`), so a socket the portal closed while idle cannot fail it. A
+reset or timeout aborts the browser's request: the outcome is unknown and the ledger reconciles
+it against the portal's records, never a second copy. The route lives only around the click,
+as a route turns Chromium's HTTP cache off (playwright#7220).
+
+Replay turns this off (`FlowContext.send_once`): `route.fetch` bypasses the context's routes, so
+it would reach a live portal, while Chromium's own post is answered by the HAR player.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, Request, Route
+
+from bot.errors import PortalError
+
+# The button's form, read as the browser would submit it; files by name and size, for the body built here.
+_READ_FORM = """(button) => {
+  const form = button.form;
+  if (!form) return null;
+  // the prototype's getters: a field named "action" or "method" shadows form.action (DOM clobbering)
+  const own = (proto, name, el) => Object.getOwnPropertyDescriptor(proto, name).get.call(el);
+  const submitter = button.type === 'submit';
+  const pick = (name, attr) => submitter && button.hasAttribute(attr) ? own(HTMLButtonElement.prototype, name, button)
+      : own(HTMLFormElement.prototype, name.replace('form', '').toLowerCase(), form);
+  const data = submitter ? new FormData(form, button) : new FormData(form);
+  const fields = [...data.entries()].map(([name, v]) => typeof v === 'string' ? {name, value: v}
+      : {name, filename: v.name, size: v.size, type: v.type});
+  return {action: pick('formAction', 'formaction'), method: pick('formMethod', 'formmethod'),
+          enctype: pick('formEnctype', 'formenctype'), fields};
+}"""
+_DROPPED_HEADERS = frozenset({"content-type", "content-length", "connection"})
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class Post:
+    """The final submission as ippbot sends it: where, the body, and its content type."""
+
+    url: str
+    body: bytes
+    content_type: str
+
+
+@dataclass
+class Sending:
+    """What happened to the one post while the route was in place."""
+
+    sent: bool = False
+    error: BaseException | None = None
+    extra: list[str] = field(default_factory=list)  # posts the browser tried after the first (never sent)
+
+
+def prepare(button: Locator, uploads: Mapping[str, Sequence[Path]]) -> Post:
+    """The post the button would make, built from the page's fields and the files in `uploads` (by field name)."""
+    form: dict[str, Any] | None = button.evaluate(_READ_FORM)
+    if form is None or str(form["method"]).lower() != "post":
+        raise PortalError("the submit button is not in a form that posts")
+    fields: list[dict[str, Any]] = form["fields"]
+    if form["enctype"] == "multipart/form-data":
+        body, content_type = multipart(fields, uploads)
+    else:
+        body, content_type = urlencoded(fields), "application/x-www-form-urlencoded"
+    return Post(url=str(form["action"]), body=body, content_type=content_type)
+
+
+@contextmanager
+def sending_once(page: Page, post: Post, timeout_ms: float) -> Iterator[Sending]:
+    """Answer the browser's post to `post.url` with `post`, sent once; the route is gone on leaving."""
+    sending = Sending()
+
+    def handle(route: Route, request: Request) -> None:
+        if request.method != "POST":
+            route.fallback()
+        elif sending.sent:  # never a second copy, whoever asks for it
+            sending.extra.append(request.url)
+            route.abort("failed")
+        else:
+            sending.sent = True
+            _forward(route, request, post, timeout_ms, sending)
+
+    def matches(url: str) -> bool:
+        return url == post.url
+
+    page.route(matches, handle)
+    try:
+        yield sending
+    finally:
+        page.unroute(matches, handle)
+
+
+def _forward(route: Route, request: Request, post: Post, timeout_ms: float, sending: Sending) -> None:
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED_HEADERS}
+    headers |= {"content-type": post.content_type, "connection": "close"}
+    try:
+        answer = route.fetch(method="POST", headers=headers, post_data=post.body, max_redirects=0,
+                             max_retries=0, timeout=timeout_ms)
+    except PlaywrightError as exc:  # reset, timeout: the portal may have stored it; never sent again
+        sending.error = exc
+        route.abort("failed")
+        return
+    route.fulfill(response=answer)
+
+
+def multipart(fields: Sequence[Mapping[str, Any]], uploads: Mapping[str, Sequence[Path]]) -> tuple[bytes, str]:
+    """`multipart/form-data` as Chromium encodes it, each file's content read from `uploads`."""
+    boundary = "----ippbotFormBoundary" + secrets.token_hex(12)
+    queues = {name: list(paths) for name, paths in uploads.items()}
+    out = bytearray()
+    for entry in fields:
+        out += f"--{boundary}\r\n".encode()
+        name = _quoted(_crlf(str(entry["name"])))
+        if "value" in entry:
+            out += f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            out += _crlf(str(entry["value"])).encode("utf-8") + b"\r\n"
+            continue
+        filename = str(entry["filename"])
+        content = _file_content(entry, queues.get(str(entry["name"]), [])) if filename else b""
+        out += (f'Content-Disposition: form-data; name="{name}"; filename="{_quoted(filename)}"\r\n'
+                f"Content-Type: {entry['type'] or 'application/octet-stream'}\r\n\r\n").encode()
+        out += content + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def urlencoded(fields: Sequence[Mapping[str, Any]]) -> bytes:
+    """`application/x-www-form-urlencoded`, as a browser encodes a form (a file field sends its name)."""
+    pairs = [(_crlf(str(e["name"])), _crlf(str(e.get("value", e.get("filename", ""))))) for e in fields]
+    return urlencode(pairs).encode("ascii")
+
+
+def _file_content(entry: Mapping[str, Any], queue: list[Path]) -> bytes:
+    """The next file attached to this field, checked against what the page holds (name and size)."""
+    if not queue:
+        raise PortalError(f"the form's field {entry['name']!r} holds {entry['filename']!r}, "
+                          "which ippbot did not attach")
+    path = queue.pop(0)
+    content = path.read_bytes()
+    if path.name != entry["filename"] or len(content) != int(entry["size"]):
+        raise PortalError(f"the form's field {entry['name']!r} holds {entry['filename']!r} "
+                          f"({entry['size']} bytes), not the attached {path.name} ({len(content)} bytes)")
+    return content
+
+
+def _crlf(text: str) -> str:
+    return _NEWLINE.sub("\r\n", text)
+
+
+def _quoted(text: str) -> str:
+    """A name or file name inside a quoted header value, escaped as Chromium escapes it."""
+    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

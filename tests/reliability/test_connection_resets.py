@@ -1,0 +1,51 @@
+"""Connections reset before the answer's first byte: the browser never files twice, nothing is lost.
+
+A proxy (tests/reset_proxy.py) that knows only HTTP framing stands between the browser and the
+portal, as a load balancer does. For a share of the form posts that come on a reused keep-alive
+connection it forwards the post, lets the portal store it, and resets the browser's connection
+before a single byte of the answer: the case in which Chromium re-sends a post by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from reset_proxy import ResetProxy
+from support import Operator, assert_each_once, size, write_batch
+
+
+@pytest.fixture
+def proxied(operator: Operator) -> Iterator[tuple[Operator, ResetProxy]]:
+    """The operator's portal behind a proxy that resets 25% of the form posts.
+
+    On any connection, not only those that carried a request before: ippbot sends its final post
+    on a fresh one, and Chromium counts a socket that sat idle after it was opened as reused too.
+    """
+    with ResetProxy.for_url(operator.portal.url, reset_share=0.25, seed=5, reset_when="any") as proxy:
+        operator.env["IPPBOT_PORTAL_URL"] = proxy.url
+        yield operator, proxy
+
+
+def run_until_done(operator: Operator, runs: int = 4) -> None:
+    """Run again while entries remain (what the nightly schedule and the sweeper do)."""
+    for _ in range(runs):
+        if operator.ippbot("run").returncode == 0 and not operator.states().keys() - {"confirmed", "waiting"}:
+            return
+
+
+def test_resets_over_the_whole_journey_file_each_record_once(proxied: tuple[Operator, ResetProxy],
+                                                             tmp_path: Path) -> None:
+    """IPRs, then complaints of many listings, through resets: every record on the portal once, none unknown."""
+    operator, proxy = proxied
+    n = size(4, 40)
+    batch = write_batch(tmp_path / "b.yaml", iprs=n, complaints_per_ipr=1, listings=size(20, 300))
+    operator.ippbot("enqueue", str(batch), check=True)
+    run_until_done(operator)
+    operator.portal.advance(7)
+    operator.ippbot("sync", check=True)
+    run_until_done(operator)
+    assert operator.states() == {"confirmed": 2 * n}
+    assert proxy.stats.resets >= 1
+    assert_each_once(operator.portal, operator)
