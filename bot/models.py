@@ -8,6 +8,7 @@ lives here, not with the reader, so the ledger needs no YAML or CSV.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -90,6 +91,21 @@ class Ipr(_Model):
         """What makes two IPR entries the same right: type, place and registration number."""
         return f"ipr:{self.type}:{self.registration_place}:{self.registration_number or self.name}"
 
+    @property
+    def marker(self) -> str:
+        """ippbot's own mark for a right the portal cannot find by number (an unregistered work):
+        written into the IPR's additional information, which the portal keeps and shows on its page,
+        and looked for there before anything is filed again. Derived from the entry's key."""
+        digest = hashlib.sha256((self.key or self.identity).encode("utf-8")).hexdigest()[:12]
+        return f"ippbot:{digest}"
+
+    @property
+    def additional_info_sent(self) -> str:
+        """The additional information as filed: the batch's text, and the marker for an IPR without a number."""
+        if self.registration_number:
+            return self.additional_info
+        return f"{self.additional_info}\n{self.marker}" if self.additional_info else self.marker
+
 
 class Complaint(_Model):
     """One complaint: listings of one marketplace against one approved IPR."""
@@ -163,6 +179,7 @@ class IprStatus(_Model):
     registration_number: str
     status: str
     reason: str = ""
+    name: str = ""
 
 
 class ListingStatus(_Model):

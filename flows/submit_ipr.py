@@ -9,11 +9,26 @@ from flows.pages.ipr import IprConfirmation, IprForm, IprManage
 
 
 def find_ipr(ctx: FlowContext, ipr: Ipr) -> str | None:
-    """The reference of this IPR when the portal already has it (drafts do not count)."""
+    """The reference of this IPR when the portal already has it (drafts do not count).
+
+    By its registration number in IPR management; a right without one (an unregistered work) by
+    its name there, then by ippbot's marker on the record's own page (`Ipr.marker`).
+    """
     with step(ctx.log, "submit_ipr", "lookup"):
-        rows = IprManage(ctx).search(ipr.registration_number or ipr.name)
-    wanted = ipr.registration_number or ipr.name
-    return next((r.reference for r in rows if r.registration_number == wanted and r.status != "draft"), None)
+        found = _by_number(ctx, ipr) if ipr.registration_number else _by_marker(ctx, ipr)
+    return found[0] if found else None
+
+
+def _by_number(ctx: FlowContext, ipr: Ipr) -> list[str]:
+    rows = IprManage(ctx).search(ipr.registration_number)
+    return [r.reference for r in rows if r.registration_number == ipr.registration_number and r.status != "draft"]
+
+
+def _by_marker(ctx: FlowContext, ipr: Ipr) -> list[str]:
+    rows = IprManage(ctx).search("")
+    named = [r.reference for r in rows if not r.registration_number and r.name == ipr.name and r.status != "draft"]
+    page = IprConfirmation(ctx)
+    return [reference for reference in named if page.shows(reference, ipr.marker)]
 
 
 def submit_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:

@@ -18,7 +18,7 @@ class IprForm(PortalPage):
         self.fill("registration_number", ipr.registration_number)
         self.fill("rights_holder", ipr.rights_holder)
         getattr(self, f"_fill_{ipr.type}")(ipr)
-        self.fill("additional_info", ipr.additional_info)
+        self.fill("additional_info", ipr.additional_info_sent)
         self._attach_documents(ipr)
 
     def _fill_trademark(self, ipr: Ipr) -> None:
@@ -61,6 +61,11 @@ class IprConfirmation(PortalPage):
         """The reference number the portal gave the IPR."""
         return self.shown_reference()
 
+    def shows(self, reference: str, text: str) -> bool:
+        """Whether the IPR's page lists `text` among its fields (ippbot's marker in its additional information)."""
+        self.open(ref=reference)
+        return text in self.el("details").inner_text()
+
 
 class IprManage(PortalPage):
     """`/ipr/manage`: the account's IPRs, searchable by registration number."""
@@ -73,7 +78,8 @@ class IprManage(PortalPage):
         if self.sel.get(self.page, "empty").count():
             return []
         return [IprStatus(reference=row["reference"], registration_number=row["registration_number"],
-                          status=self.status_code("status", row["status"]), reason=row.get("reason", ""))
+                          status=self.status_code("status", row["status"]), reason=row.get("reason", ""),
+                          name=row.get("name", ""))
                 for row in self.table("table")]
 
 

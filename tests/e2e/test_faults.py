@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from reset_proxy import ResetProxy
-from support import IPRS, MockPortal, aliexpress, approved, file_ipr, file_until_settled, numbered
+from support import DOCS, IPRS, MockPortal, aliexpress, approved, file_ipr, file_until_settled, numbered
 
 from bot.errors import NeedsHuman
 from bot.models import Complaint, Ipr
@@ -114,3 +114,26 @@ def test_ippbots_own_post_is_sent_once_through_every_reset(member: FlowContext, 
         assert proxy.stats.resets >= 3
     numbers = Counter(i["registration_number"] for i in portal.state()["iprs"])
     assert numbers == Counter(i.registration_number for i in iprs)
+
+
+UNREGISTERED = Ipr(type="copyright", name="DemoBrand photo set", registered=False, registration_place="CN",
+                   rights_holder="Demo Brand Ltd", work_type="photo", documents=(DOCS / "copyright-certificate.pdf",))
+
+
+def test_unregistered_work_is_found_again_by_its_marker(member: FlowContext, portal: MockPortal) -> None:
+    """A work with no registration number, stored behind a failed answer, is found by ippbot's marker, not refiled."""
+    portal.faults(commit_then_fail=1, seed=1)
+    filed = file_ipr(member, UNREGISTERED)
+    assert filed.existing
+    records = [i for i in portal.state()["iprs"] if i["name"] == UNREGISTERED.name]
+    assert [r["ref"] for r in records] == [filed.reference]
+    assert UNREGISTERED.marker in str(records[0])
+
+
+def test_two_unregistered_works_of_one_name_are_told_apart(member: FlowContext, portal: MockPortal) -> None:
+    """Two works of the same name but different keys are two records: each marker finds only its own."""
+    first, second = (UNREGISTERED.model_copy(update={"key": key}) for key in ("work-a", "work-b"))
+    assert not file_ipr(member, first).existing
+    assert not file_ipr(member, second).existing
+    assert file_ipr(member, first).existing
+    assert len([i for i in portal.state()["iprs"] if i["name"] == UNREGISTERED.name]) == 2
