@@ -18,10 +18,12 @@ Every error ippbot raises on purpose is an `IppbotError`::
           |    +-- PortalServerError
           |    +-- RateLimited
           |    +-- SessionExpired
+          |    +-- IprNotApproved         a complaint's IPR is still in review: it waits
           |    `-- SubmitOutcomeUnknown   reconcile first; never retried blindly
           `-- PermanentPortalError   trying again gives the same answer
                +-- PortalRejected
                +-- PortalChanged
+               +-- IprNotOffered          the complaint form offers no such approved IPR
                `-- NeedsHuman
 
 `PortalError`s carry the entry, step and URL they happened at. Playwright's own errors are
@@ -276,6 +278,19 @@ class NeedsHuman(PermanentPortalError):
     def __init__(self, reason: str, **context: str | None) -> None:
         super().__init__(reason, **context)
         self.reason = reason
+
+
+class IprNotApproved(TransientPortalError):
+    """Raised by the complaint flow when the complaint's IPR is on the portal but not approved yet
+    (its review takes 3 working days). The complaint waits: run `ippbot sync` once it is approved.
+    """
+
+
+class IprNotOffered(PermanentPortalError):
+    """Raised by the complaint flow when the complaint form offers no approved IPR by that number
+    or name: it was never filed on this account, or it was rejected or has expired. The operator
+    checks `ippbot status` and IPR management, files or corrects the IPR, then retries the complaint.
+    """
 
 
 def is_transient(exc: BaseException) -> bool:

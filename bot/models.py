@@ -107,17 +107,36 @@ class Ipr(_Model):
         return f"{self.additional_info}\n{self.marker}" if self.additional_info else self.marker
 
 
+class IprOnPortal(_Model):
+    """A complaint's IPR as the portal shows it, known once ippbot filed it: its reference, name and number."""
+
+    reference: str
+    name: str
+    registration_number: str = ""
+
+    @property
+    def label(self) -> str:
+        """How complaint history names it: ``name (number)``."""
+        return f"{self.name} ({self.registration_number})"
+
+
 class Complaint(_Model):
-    """One complaint: listings of one marketplace against one approved IPR."""
+    """One complaint: listings of one marketplace against one approved IPR.
+
+    `ipr` names the IPR as the batch does: its registration number, or for a right without one
+    its name or entry key. `on_portal` is filled in by the run from the ledger (never by a batch),
+    so that the form picks the IPR by its reference and the history is read by what it shows.
+    """
 
     platform: Platform
-    ipr: Annotated[str, Field(min_length=1, description="the IPR's registration number")]
+    ipr: Annotated[str, Field(min_length=1, description="the IPR's registration number, name or entry key")]
     type: ComplaintType = "product_listing"
     reason: str
     listings: tuple[str, ...]
     evidence: tuple[Path, ...] = ()
     note: str = ""
     key: str | None = None
+    on_portal: IprOnPortal | None = None
 
     @field_validator("listings")
     @classmethod

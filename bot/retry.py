@@ -27,7 +27,7 @@ import structlog
 import tenacity
 from structlog.typing import FilteringBoundLogger
 
-from bot.errors import RateLimited, SubmitOutcomeUnknown, is_transient
+from bot.errors import IprNotApproved, RateLimited, SubmitOutcomeUnknown, is_transient
 from bot.settings import Settings
 
 
@@ -47,8 +47,9 @@ def next_attempt_delay(attempts: int, settings: Settings, rng: random.Random) ->
 
 
 def should_retry(exc: BaseException) -> bool:
-    """True for errors the policy retries: transient ones, except an unknown submit."""
-    return is_transient(exc) and not isinstance(exc, SubmitOutcomeUnknown)
+    """True for errors the policy retries: transient ones, except an unknown submit and an IPR in review
+    (which takes days: the ledger puts the complaint back in line instead)."""
+    return is_transient(exc) and not isinstance(exc, SubmitOutcomeUnknown | IprNotApproved)
 
 
 def build_retrying(

@@ -4,11 +4,12 @@ are not there, fill the form, read every URL's check result, and file.
 
 from __future__ import annotations
 
-from bot.errors import PortalRejected
+from bot.errors import IprNotApproved, IprNotOffered, PortalRejected
 from bot.logs import step
 from bot.models import Complaint, Filed, Refusal
 from flows.context import FlowContext
 from flows.pages.complaint import ComplaintCheck, ComplaintDetail, ComplaintForm, History
+from flows.pages.ipr import IprManage
 
 
 def find_complaint(ctx: FlowContext, complaint: Complaint) -> Filed | None:
@@ -17,7 +18,7 @@ def find_complaint(ctx: FlowContext, complaint: Complaint) -> Filed | None:
         rows = History(ctx).search(complaint.listings[0])
         wanted = set(complaint.listings)
         for row in rows:
-            if complaint.ipr not in row.get("ipr", ""):
+            if not _names_ipr(row.get("ipr", ""), complaint):
                 continue
             filed = ComplaintDetail(ctx).read(row["reference"])
             if {li.url for li in filed.listings} == wanted:
@@ -35,7 +36,13 @@ def file_complaint(ctx: FlowContext, complaint: Complaint) -> Filed:
     form = ComplaintForm(ctx)
     with step(ctx.log, "file_complaint", "fill", listings=len(complaint.listings)):
         form.open()
-        form.fill_complaint(complaint)
+        try:
+            form.fill_complaint(complaint)
+        except IprNotOffered as exc:
+            review = _in_review(ctx, complaint)
+            if review is None:
+                raise
+            raise review from exc
         form.submit_and_verify()
     check = ComplaintCheck(ctx)
     refused = tuple(check.refusals())
@@ -50,6 +57,27 @@ def file_complaint(ctx: FlowContext, complaint: Complaint) -> Filed:
         reference = page.confirmation(page.reference, "confirmation")
     ctx.log.info("complaint.filed", reference=reference, refused=len(refused))
     return Filed(reference=reference, refused=refused)
+
+
+def _names_ipr(shown: str, complaint: Complaint) -> bool:
+    """Whether a history row's IPR column (``name (number)``) is this complaint's IPR."""
+    if complaint.on_portal is not None:
+        return shown.strip() == complaint.on_portal.label
+    return complaint.ipr in shown
+
+
+def _in_review(ctx: FlowContext, complaint: Complaint) -> IprNotApproved | None:
+    """`IprNotApproved` when IPR management shows the complaint's IPR still in review, else None."""
+    wanted = complaint.on_portal
+    if wanted is None:
+        rows = IprManage(ctx).search(complaint.ipr)
+    else:  # by its reference; a right without a number is searched for among all of them
+        rows = [r for r in IprManage(ctx).search(wanted.registration_number) if r.reference == wanted.reference]
+    pending = [r.reference for r in rows if r.status == "pending"]
+    if not pending:
+        return None
+    return IprNotApproved(f"IPR {pending[0]} is still in review; the complaint waits until it is approved "
+                          "(then `ippbot sync` wakes it)", entry=ctx.entry or None, step="file_complaint.fill")
 
 
 def file_complaints(ctx: FlowContext, complaint: Complaint) -> list[Filed]:

@@ -204,7 +204,8 @@ def assert_each_once(portal: MockPortal, *operators: Operator) -> None:
     refs = Counter([i["ref"] for i in state["iprs"]] + [c["ref"] for c in state["complaints"]])
     confirmed = [r["portal_ref"] for op in operators for r in op.status() if r["state"] == "confirmed"]
     assert sorted(confirmed) == sorted(refs), (confirmed, refs)
-    numbers = Counter((i["account_id"], i["registration_number"]) for i in state["iprs"])
+    # an IPR by its number; a work without one by its name
+    numbers = Counter((i["account_id"], i["registration_number"] or i["name"]) for i in state["iprs"])
     assert all(n == 1 for n in numbers.values()), [k for k, n in numbers.items() if n > 1]
     listings = Counter(li["url"] for c in state["complaints"] for li in c["listings"])
     assert all(n == 1 for n in listings.values()), [u for u, n in listings.items() if n > 1]

@@ -172,7 +172,8 @@ class Runner:
     # -- one entry ------------------------------------------------------------------------------
     def _work_entry(self, browser: BrowserSession, record: Record) -> None:
         started = time.monotonic()
-        self.run_dir.entry(record.key).write_text(record.entry.model_dump_json(indent=2), encoding="utf-8")
+        entry = record.entry.model_copy(update={"payload": self.ledger.payload_to_file(record)})
+        self.run_dir.entry(record.key).write_text(entry.model_dump_json(indent=2), encoding="utf-8")  # for replay
         result = EntryResult(key=record.key, kind=record.kind, state=record.state, attempts=record.attempts)
         with self.evidence.context(browser, record.key) as context:
             page = context.new_page()
@@ -199,7 +200,8 @@ class Runner:
         def unknown(exc: BaseException) -> None:
             self.ledger.mark_unknown(record.key, logs.mask_secrets(str(exc)), version=state["version"])
 
-        outcome = attempt(ctx, record.payload, build_retrying(self.settings, log=ctx.log), on_unknown=unknown)
+        payload = self.ledger.payload_to_file(record)
+        outcome = attempt(ctx, payload, build_retrying(self.settings, log=ctx.log), on_unknown=unknown)
         if outcome.filed is not None:
             kill_point("after_confirmation")
             self.ledger.confirm(record.key, outcome.filed.reference, existing=outcome.filed.existing,
@@ -240,7 +242,8 @@ class Runner:
         with self.evidence.context(browser, record.key) as context:
             ctx = self._flow_ctx(context.new_page(), record.key)
             error = SubmitOutcomeUnknown(record.error or "left unknown by an earlier run", entry=record.key)
-            self._settled(record.key, settle(ctx, record.payload, build_retrying(self.settings, log=ctx.log), error))
+            payload = self.ledger.payload_to_file(record)
+            self._settled(record.key, settle(ctx, payload, build_retrying(self.settings, log=ctx.log), error))
 
     def _settled(self, key: str, outcome: Attempt) -> bool:
         """Move an unknown entry by what the portal's records said: found -> confirmed, absent -> pending.

@@ -48,7 +48,7 @@ from sqlalchemy import Connection, Engine, Row, insert
 from sqlalchemy.exc import OperationalError
 
 from bot.errors import EnvironmentProblem, LeaseNotHeld, LedgerError
-from bot.models import Entry
+from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
 from bot.store.moves import (
     _added_row,
@@ -71,6 +71,7 @@ from bot.store.queries import (
     _earliest_due,
     _get,
     _holds,
+    _ipr_on_portal,
     _known_keys,
     _last_seq,
     _live_holder,
@@ -428,6 +429,13 @@ class Ledger:
         with self._engine.connect() as conn:
             earliest = _earliest_due(conn, account)
         return None if earliest is None else earliest.replace(tzinfo=UTC)
+
+    def payload_to_file(self, record: Record) -> Ipr | Complaint:
+        """The entry's payload as the run files it: a complaint with its IPR as ippbot filed it."""
+        if not isinstance(record.payload, Complaint):
+            return record.payload
+        with self._engine.connect() as conn:
+            return record.payload.model_copy(update={"on_portal": _ipr_on_portal(conn, record.depends_on)})
 
     def in_doubt(self, account: str) -> list[Record]:
         """`account`'s entries in `unknown`: to reconcile against that account's portal records

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
 
 from bot.errors import LeaseNotHeld, UnknownEntry
-from bot.models import Complaint, Ipr
+from bot.models import Complaint, Ipr, IprOnPortal
 from bot.store.records import Record, StatusRow, Transition
 from bot.store.schema import entry_table, lease_table, transition_table
 
@@ -149,6 +149,22 @@ def _blocker(conn: Connection, depends_on: str | None) -> str | None:
     first = iprs[0]
     review = first.portal_status or "not reviewed yet"
     return f"waiting for IPR {first.key} ({first.state}, review: {review})"
+
+
+def _ipr_on_portal(conn: Connection, depends_on: str | None) -> IprOnPortal | None:
+    """A complaint's IPR as ippbot filed it (by key or registration number): its portal reference,
+    name and number; the approved copy first when the ledger knows several. None when not filed by ippbot."""
+    if depends_on is None:
+        return None
+    query = select(entry_table.c.payload, entry_table.c.portal_ref, entry_table.c.portal_status).where(
+        entry_table.c.kind == "ipr", entry_table.c.state == "confirmed", entry_table.c.portal_ref.is_not(None),
+        or_(entry_table.c.key == depends_on, entry_table.c.ipr_number == depends_on),
+    )
+    rows = sorted(conn.execute(query).all(), key=lambda r: r.portal_status != APPROVED)
+    if not rows:
+        return None
+    ipr = Ipr.model_validate(rows[0].payload)
+    return IprOnPortal(reference=rows[0].portal_ref, name=ipr.name, registration_number=ipr.registration_number)
 
 
 # Leases -----------------------------------------------------------------------------------

@@ -282,10 +282,15 @@ def _cross_problems(valid: list[_Valid]) -> list[Problem]:
 
 
 def _iprs_by_number(valid: list[_Valid]) -> dict[str, tuple[_Raw, Ipr]]:
+    """The batch's IPRs by each name a complaint may give them: the registration number, the
+    entry key, or for a right without a number (an unregistered work) its name."""
     found: dict[str, tuple[_Raw, Ipr]] = {}
     for item in valid:
-        if isinstance(item.model, Ipr) and item.model.registration_number:
-            found.setdefault(item.model.registration_number, (item.raw, item.model))
+        if isinstance(item.model, Ipr):
+            ipr = item.model
+            for handle in (ipr.registration_number, ipr.key, ipr.identity, "" if ipr.registration_number else ipr.name):
+                if handle:
+                    found.setdefault(handle, (item.raw, ipr))
     return found
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.errors import PortalChanged
+from bot.errors import IprNotOffered, PortalChanged
 from bot.models import Complaint, ComplaintStatus, ListingStatus, Refusal
 from flows.pages.base import PortalPage
 
@@ -15,20 +15,38 @@ class ComplaintForm(PortalPage):
     def fill_complaint(self, complaint: Complaint) -> None:
         """Fill the form for one complaint (at most the portal's number of listings)."""
         self.choose("platform", complaint.platform)
-        self._choose_ipr(complaint.ipr)
+        self._choose_ipr(complaint)
         self.pick("complaint_type", complaint.type)
         self.choose("reason", complaint.reason)
         self.fill("urls", "\n".join(complaint.listings))
         self.fill("note", complaint.note)
         self.attach("evidence", complaint.evidence)
 
-    def _choose_ipr(self, registration_number: str) -> None:
+    def _choose_ipr(self, complaint: Complaint) -> None:
+        """Choose the complaint's IPR among the approved ones the form offers.
+
+        By its portal reference when ippbot filed it (the option's value); else by the number or
+        name the batch gives. Two approved copies of one number: the first filed is used.
+        """
         select = self.el("ipr")
-        option = select.locator("option", has_text=registration_number)
-        if option.count() != 1:
-            raise PortalChanged(self.sel.file, "ipr",
-                                f"{option.count()} approved IPRs show registration number {registration_number}")
-        select.select_option(value=option.get_attribute("value") or "")
+        options = select.locator("option")
+        offered = dict(zip(options.evaluate_all("os => os.map(o => o.value)"), options.all_inner_texts(), strict=True))
+        value = self._option_for(complaint, {v: t for v, t in offered.items() if v})
+        select.select_option(value=value)
+
+    def _option_for(self, complaint: Complaint, offered: dict[str, str]) -> str:
+        wanted = complaint.on_portal
+        if wanted is not None and wanted.reference in offered:
+            return wanted.reference
+        handle = wanted.registration_number or wanted.name if wanted else complaint.ipr
+        matching = [value for value, text in offered.items() if handle and handle in text]
+        if len(matching) > 1:
+            self.ctx.log.warning("complaint.ipr_held_twice", ipr=handle, using=matching[0], copies=matching)
+        if matching:
+            return matching[0]
+        raise IprNotOffered(f"the complaint form offers no approved IPR {handle!r} (approved: {len(offered)}); "
+                            "it may be in review, rejected or expired: see `ippbot status` and IPR management",
+                            **self._where("fill"))
 
     def submit_and_verify(self) -> None:
         """Send the form for the per-URL check (nothing is filed yet)."""

@@ -9,9 +9,11 @@ import pytest
 from playwright.sync_api import Browser, expect
 from support import DOCS, IPRS, MockPortal, aliexpress, approved, make_ctx
 
+from bot.errors import IprNotApproved, IprNotOffered
 from bot.models import Complaint
 from flows.context import FlowContext
 from flows.file_complaint import file_complaint, file_complaints
+from flows.pages.ipr import IprForm
 from flows.read_status import answer_counter_notice, counter_notices_waiting, read_complaints, read_iprs
 from flows.session import ensure_session
 from flows.submit_ipr import submit_ipr
@@ -103,3 +105,34 @@ def test_statuses_and_counter_notice_answer(member: FlowContext, portal: MockPor
     answer_counter_notice(member, filed.reference, waiting[0][1], accept=True)
     listing = next(li for li in portal.state()["complaints"][0]["listings"] if li["url"] == waiting[0][1])
     assert listing["status"] == "restored"
+
+
+def test_complaint_on_an_ipr_in_review_waits_with_its_own_error(member: FlowContext, portal: MockPortal) -> None:
+    """An IPR still in review is named as such, not reported as a selectors problem."""
+    submit_ipr(member, IPRS["trademark"])
+    complaint = Complaint(platform="aliexpress", ipr=IPRS["trademark"].registration_number,
+                          reason="trademark_misuse", listings=aliexpress(2))
+    with pytest.raises(IprNotApproved, match="still in review"):
+        file_complaint(member, complaint)
+
+
+def test_complaint_on_an_ipr_the_form_does_not_offer(member: FlowContext, portal: MockPortal) -> None:
+    """An IPR the account never filed gets an error that says so and what to check."""
+    complaint = Complaint(platform="aliexpress", ipr="99999999", reason="trademark_misuse", listings=aliexpress(2))
+    with pytest.raises(IprNotOffered, match="offers no approved IPR '99999999'"):
+        file_complaint(member, complaint)
+
+
+def test_complaint_on_a_doubled_ipr_uses_the_first_approved_copy(member: FlowContext, portal: MockPortal) -> None:
+    """Two approved copies of one number: the complaint is filed on the first, not refused."""
+    ipr = IPRS["trademark"]
+    first = submit_ipr(member, ipr).reference
+    form = IprForm(member)  # a second copy past the look-up, as a person filing it by hand would
+    form.open(type=ipr.type)
+    form.fill_ipr(ipr)
+    form.submit_ipr()
+    portal.advance(7)
+    filed = file_complaint(member, Complaint(platform="aliexpress", ipr=ipr.registration_number,
+                                             reason="trademark_misuse", listings=aliexpress(2)))
+    complaint = next(c for c in portal.state()["complaints"] if c["ref"] == filed.reference)
+    assert complaint["ipr_ref"] == first

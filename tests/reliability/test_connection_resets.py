@@ -8,12 +8,15 @@ before a single byte of the answer: the case in which Chromium re-sends a post b
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from reset_proxy import ResetProxy
-from support import Operator, assert_each_once, size, write_batch
+from support import DOCS, Operator, assert_each_once, size, write_batch
 
 
 @pytest.fixture
@@ -49,3 +52,35 @@ def test_resets_over_the_whole_journey_file_each_record_once(proxied: tuple[Oper
     assert operator.states() == {"confirmed": 2 * n}
     assert proxy.stats.resets >= 1
     assert_each_once(operator.portal, operator)
+
+
+def unregistered_batch(path: Path, works: int, listings: int) -> Path:
+    """Unregistered works (no registration number) and one complaint on each, naming the work by its name."""
+    batch: dict[str, list[dict[str, Any]]] = {"iprs": [], "complaints": []}
+    for i in range(works):
+        name = f"Photo series {i}"
+        batch["iprs"].append({"type": "copyright", "name": name, "registered": False, "registration_place": "CN",
+                              "rights_holder": "Demo Brand Ltd", "work_type": "photo",
+                              "documents": [str(DOCS / "copyright-certificate.pdf")]})
+        urls = [f"https://www.aliexpress.com/item/{8100000 + i * 1000 + k}.html" for k in range(listings)]
+        batch["complaints"].append({"platform": "aliexpress", "ipr": name, "reason": "image_copy", "listings": urls})
+    path.write_text(yaml.safe_dump(batch), encoding="utf-8")
+    return path
+
+
+def test_duplicate_trap_and_resets_with_unregistered_works(proxied: tuple[Operator, ResetProxy],
+                                                          tmp_path: Path) -> None:
+    """Works without a number, and complaints naming them, under the duplicate trap and resets: each filed once."""
+    operator, proxy = proxied
+    n = size(3, 30)
+    operator.ippbot("enqueue", str(unregistered_batch(tmp_path / "w.yaml", n, size(5, 50))), check=True)
+    operator.portal.faults(commit_then_fail=0.3, seed=8)
+    run_until_done(operator)
+    operator.portal.advance(7)
+    operator.ippbot("sync", check=True)
+    run_until_done(operator)
+    assert operator.states() == {"confirmed": 2 * n}
+    assert operator.portal.fired().get("commit_then_fail", 0) + proxy.stats.resets >= 1
+    assert_each_once(operator.portal, operator)
+    names = Counter(i["name"] for i in operator.portal.state()["iprs"])
+    assert set(names.values()) == {1}
