@@ -8,6 +8,8 @@ before a single byte of the answer: the case in which Chromium re-sends a post b
 
 from __future__ import annotations
 
+import random
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,3 +86,22 @@ def test_duplicate_trap_and_resets_with_unregistered_works(proxied: tuple[Operat
     assert_each_once(operator.portal, operator)
     names = Counter(i["name"] for i in operator.portal.state()["iprs"])
     assert set(names.values()) == {1}
+
+
+def test_resets_and_kills_at_random_moments(proxied: tuple[Operator, ResetProxy], tmp_path: Path) -> None:
+    """Resets of 25% of posts, and runs killed with -9 at random moments, then clean runs: each IPR once."""
+    operator, proxy = proxied
+    n = size(8, 200)
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "batch.yaml", iprs=n)), check=True)
+    rng = random.Random(9)
+    for _ in range(size(4, 30)):
+        proc = operator.start("run")
+        try:
+            proc.wait(timeout=rng.uniform(1.0, 4.0))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    run_until_done(operator)
+    assert operator.states() == {"confirmed": n}
+    assert proxy.stats.resets >= 1
+    assert_each_once(operator.portal, operator)
