@@ -22,5 +22,7 @@ def status(settings: Settings, as_json: bool) -> int:
         extra = row.portal_ref or ""
         extra += f" ({row.portal_status})" if row.portal_status else ""
         extra += f" - {row.error}" if row.error and row.state != "confirmed" else ""
+        extra += (f" - the portal holds it again as {', '.join(row.copies)}: withdraw the extra copy on the portal"
+                  if row.copies else "")
         typer.echo(f"{row.state:<12} {row.kind:<9} {row.attempts:>2}  {row.key}  {extra}")
     return EXIT_OK

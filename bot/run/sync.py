@@ -26,10 +26,13 @@ class SyncResult:
 
     @property
     def duplicate_iprs(self) -> dict[str, list[str]]:
-        """Registration numbers the portal holds more than once (references), drafts aside: a person should look."""
+        """Registration numbers the portal holds more than once (references), drafts aside: a person should look.
+
+        Rights without a number are not compared here (two works may share a name); ippbot's marker finds its own.
+        """
         seen: dict[str, list[str]] = {}
         for ipr in self.iprs:
-            if ipr.status != "draft":
+            if ipr.status != "draft" and ipr.registration_number:
                 seen.setdefault(ipr.registration_number, []).append(ipr.reference)
         return {number: refs for number, refs in seen.items() if len(refs) > 1}
 
@@ -55,7 +58,16 @@ def apply(ledger: Ledger, result: SyncResult) -> SyncResult:
         if row.state == "confirmed" and status and status != row.portal_status:
             ledger.set_portal_status(row.key, status)
             result.updated += 1
+    _keep_copies(ledger, result)
     return result
+
+
+def _keep_copies(ledger: Ledger, result: SyncResult) -> None:
+    """Every further record of an entry's IPR goes in the ledger beside the entry's own reference."""
+    doubled = {ref: refs for refs in result.duplicate_iprs.values() for ref in refs}
+    for row in ledger.rows():
+        if row.kind == "ipr" and row.state == "confirmed" and row.portal_ref in doubled:
+            ledger.note_copies(row.key, doubled[row.portal_ref])
 
 
 def sync(settings: Settings, ledger: Ledger) -> SyncResult:

@@ -65,8 +65,10 @@ from bot.store.moves import (
 )
 from bot.store.queries import (
     APPROVED,
+    _all_copies,
     _blocker,
     _busy,
+    _copies_of,
     _due,
     _earliest_due,
     _get,
@@ -83,7 +85,7 @@ from bot.store.queries import (
     _unknown_of,
 )
 from bot.store.records import Record, StatusRow, Transition
-from bot.store.schema import entry_table, make_engine, metadata, transition_table
+from bot.store.schema import copy_table, entry_table, make_engine, metadata, transition_table
 from bot.store.states import ANY, STATES, State
 
 __all__ = ["Ledger"]
@@ -102,13 +104,7 @@ def utc_now() -> datetime:
 class Ledger:
     """The ledger on one database. Every public method is one transaction."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        clock: Clock = utc_now,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    ) -> None:
+    def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._engine = make_engine(url)
@@ -117,9 +113,7 @@ class Ledger:
         metadata.create_all(self._engine)
 
     @classmethod
-    def open(
-        cls, settings: Settings, *, clock: Clock = utc_now, max_attempts: int | None = None
-    ) -> Ledger:
+    def open(cls, settings: Settings, *, clock: Clock = utc_now, max_attempts: int | None = None) -> Ledger:
         """The ledger in the data dir (`DATA_DIR/ledger.sqlite3`), created if need be."""
         path = Path(settings.data_dir) / LEDGER_FILE
         try:
@@ -179,9 +173,7 @@ class Ledger:
 
     # The worker's moves ----------------------------------------------------------------
 
-    def claim_next(
-        self, account: str, now: datetime | None = None, *, holder: str | None = None
-    ) -> Record | None:
+    def claim_next(self, account: str, now: datetime | None = None, *, holder: str | None = None) -> Record | None:
         """Claim the due pending entry for `account` that has waited longest (attempts + 1), or None.
 
         Due: `next_attempt_at` <= now. A complaint whose IPR the ledger holds but the portal
@@ -202,9 +194,7 @@ class Ledger:
                     return _record(_get(conn, row.key))
         return None
 
-    def mark_submitting(
-        self, key: str, *, version: int | None = None, now: datetime | None = None
-    ) -> Record:
+    def mark_submitting(self, key: str, *, version: int | None = None, now: datetime | None = None) -> Record:
         """claimed -> submitting. Call it, and let it commit, BEFORE clicking submit.
 
         Refused with `LeaseNotHeld` if the claiming worker's lease is no longer live.
@@ -252,9 +242,7 @@ class Ledger:
             self._pending_or_dead(conn, row, at, error, delay_s)
             return _record(_get(conn, key))
 
-    def fail(
-        self, key: str, reason: str, *, version: int | None = None, now: datetime | None = None
-    ) -> Record:
+    def fail(self, key: str, reason: str, *, version: int | None = None, now: datetime | None = None) -> Record:
         """claimed -> failed: the portal refused it for good (`reason` says why)."""
         _require(reason, "a failure needs its reason")
         return self._step(key, "failed", {"claimed"}, version, now, reason, error=reason)
@@ -366,9 +354,7 @@ class Ledger:
 
     # Leases ----------------------------------------------------------------------------
 
-    def acquire_lease(
-        self, account: str, holder: str, ttl_s: float, now: datetime | None = None
-    ) -> bool:
+    def acquire_lease(self, account: str, holder: str, ttl_s: float, now: datetime | None = None) -> bool:
         """Take the account's lease for `ttl_s` seconds: True if now held by `holder`.
 
         Atomic: inserted when there is none, taken over when it has expired, extended when
@@ -380,9 +366,7 @@ class Ledger:
         with self._engine.begin() as conn:
             return _take_lease(conn, account, holder, at, until)
 
-    def renew_lease(
-        self, account: str, holder: str, ttl_s: float, now: datetime | None = None
-    ) -> bool:
+    def renew_lease(self, account: str, holder: str, ttl_s: float, now: datetime | None = None) -> bool:
         """Extend a live lease `holder` holds; False if it expired or is someone else's."""
         at = self._now(now)
         with self._engine.begin() as conn:
@@ -430,6 +414,22 @@ class Ledger:
             earliest = _earliest_due(conn, account)
         return None if earliest is None else earliest.replace(tzinfo=UTC)
 
+    def note_copies(self, key: str, refs: Iterable[str], *, now: datetime | None = None) -> list[str]:
+        """Keep the further records the portal holds for entry `key` (not its own reference); returns them all."""
+        at = self._now(now)
+        with self._engine.begin() as conn:
+            own = _get(conn, key).portal_ref
+            known = set(_copies_of(conn, key))
+            new = [{"key": key, "portal_ref": r, "seen_at": at} for r in dict.fromkeys(refs) if r not in known | {own}]
+            if new:
+                conn.execute(insert(copy_table), new)
+            return _copies_of(conn, key)
+
+    def copies(self) -> dict[str, list[str]]:
+        """Every entry the portal holds more than once: key -> the further references, to withdraw."""
+        with self._engine.connect() as conn:
+            return _all_copies(conn)
+
     def payload_to_file(self, record: Record) -> Ipr | Complaint:
         """The entry's payload as the run files it: a complaint with its IPR as ippbot filed it."""
         if not isinstance(record.payload, Complaint):
@@ -469,9 +469,7 @@ class Ledger:
             _move(conn, row, target, at, detail, **values)
             return _record(_get(conn, key))
 
-    def _pending_or_dead(
-        self, conn: Connection, row: Row[Any], now: datetime, error: str, delay_s: float
-    ) -> None:
+    def _pending_or_dead(self, conn: Connection, row: Row[Any], now: datetime, error: str, delay_s: float) -> None:
         if row.attempts >= self._max_attempts:
             why = f"gave up after {row.attempts} attempts; last: {error}"
             _move(conn, row, "dead", now, why, error=why)

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
 from bot.errors import LeaseNotHeld, UnknownEntry
 from bot.models import Complaint, Ipr, IprOnPortal
 from bot.store.records import Record, StatusRow, Transition
-from bot.store.schema import entry_table, lease_table, transition_table
+from bot.store.schema import copy_table, entry_table, lease_table, transition_table
 
 APPROVED = "approved"  # the portal's review status that lets complaints go
 
@@ -59,9 +59,10 @@ def _record(row: Row[Any] | Mapping[str, Any]) -> Record:
 
 def _status_rows(conn: Connection) -> list[StatusRow]:
     """Every entry as a status line, oldest first."""
-    columns = [entry_table.c[name] for name in StatusRow.model_fields]
+    columns = [entry_table.c[name] for name in StatusRow.model_fields if name != "copies"]
     found = conn.execute(select(*columns).order_by(entry_table.c.seq)).mappings().all()
-    return [StatusRow.model_validate(dict(row)) for row in found]
+    copies = _all_copies(conn)
+    return [StatusRow.model_validate(dict(row) | {"copies": tuple(copies.get(row["key"], ()))}) for row in found]
 
 
 def _state_counts(conn: Connection) -> dict[str, int]:
@@ -165,6 +166,18 @@ def _ipr_on_portal(conn: Connection, depends_on: str | None) -> IprOnPortal | No
         return None
     ipr = Ipr.model_validate(rows[0].payload)
     return IprOnPortal(reference=rows[0].portal_ref, name=ipr.name, registration_number=ipr.registration_number)
+
+
+def _copies_of(conn: Connection, key: str) -> list[str]:
+    query = select(copy_table.c.portal_ref).where(copy_table.c.key == key).order_by(copy_table.c.portal_ref)
+    return list(conn.execute(query).scalars())
+
+
+def _all_copies(conn: Connection) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for key, ref in conn.execute(select(copy_table.c.key, copy_table.c.portal_ref).order_by(copy_table.c.key)):
+        found.setdefault(key, []).append(ref)
+    return found
 
 
 # Leases -----------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ class StatusRow(BaseModel):
     error: str | None
     source: str
     updated_at: datetime
+    copies: tuple[str, ...] = ()  # further records the portal holds for this entry: the operator withdraws them
 
 
 class Transition(BaseModel):

@@ -86,6 +86,16 @@ transition_table = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("detail", Text, nullable=False),
 )
+# Further records the portal holds for one entry (filed twice, by hand or by an older ippbot): the
+# entry keeps its own `portal_ref`; these are for the operator to withdraw (`ippbot sync` finds them).
+# A table of its own, so that a ledger written before it gains it without a migration.
+copy_table = Table(
+    "portal_copies",
+    metadata,
+    Column("key", String, ForeignKey("entries.key"), primary_key=True),
+    Column("portal_ref", String, primary_key=True),
+    Column("seen_at", UtcDateTime, nullable=False),
+)
 lease_table = Table(
     "leases",
     metadata,
