@@ -147,13 +147,17 @@ class PortalPage:
         self.raise_form_errors(step)
 
     def submit(self, key: str, step: str) -> None:
-        """The final click of a submission. After it, only a confirmation page is success.
+        """The final click of a submission (the button under selector `key`); see `submit_with`."""
+        self.submit_with(self.el(key), step)
+
+    def submit_with(self, button: Locator, step: str) -> None:
+        """The final click of a submission, sent once by ippbot (`flows.send_once`). After it, only
+        a confirmation page is success.
 
         Anything else (a dropped connection, a 5xx, a timeout, a bounce to log-in) leaves us
         unable to tell whether the portal stored it: `SubmitOutcomeUnknown`. Field errors shown
         by the portal are `PortalRejected` (it stored nothing and would say the same again).
         """
-        button = self.el(key)
         try:  # read before the click: while the post is held, the page answers no script
             post = prepare(button, self.ctx.uploads) if self.ctx.send_once else None
         except (PlaywrightError, PortalError) as exc:

@@ -108,9 +108,7 @@ class ComplaintDetail(PortalPage):
         row = self.el("listings").locator("tbody tr").filter(has_text=url)
         if row.count() != 1:
             raise PortalChanged(self.sel.file, "listings", f"{row.count()} rows show {url}")
-        button = self.sel.get(row, "accept" if accept else "reject")
-        with self.page.expect_navigation(wait_until="domcontentloaded"):
-            button.click()
+        self.submit_with(self.sel.get(row, "accept" if accept else "reject"), "answer")
 
 
 class History(PortalPage):
