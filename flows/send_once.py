@@ -31,7 +31,7 @@ import re
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -75,7 +75,6 @@ class Sending:
 
     sent: bool = False
     error: BaseException | None = None
-    extra: list[str] = field(default_factory=list)  # posts the browser tried after the first (never sent)
 
 
 def prepare(button: Locator, uploads: Mapping[str, Sequence[Path]]) -> Post:
@@ -100,7 +99,6 @@ def sending_once(page: Page, post: Post, timeout_ms: float) -> Iterator[Sending]
         if request.method != "POST":
             route.fallback()
         elif sending.sent:  # never a second copy, whoever asks for it
-            sending.extra.append(request.url)
             route.abort("failed")
         else:
             sending.sent = True
