@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import zipfile
@@ -209,6 +210,18 @@ def assert_each_once(portal: MockPortal, *operators: Operator) -> None:
     assert all(n == 1 for n in numbers.values()), [k for k, n in numbers.items() if n > 1]
     listings = Counter(li["url"] for c in state["complaints"] for li in c["listings"])
     assert all(n == 1 for n in listings.values()), [u for u, n in listings.items() if n > 1]
+
+
+def kill_at_random(operator: Operator, seed: int, times: int) -> None:
+    """Start runs and kill each with -9 at a random moment 1-4 s in (if it has not ended by then)."""
+    rng = random.Random(seed)
+    for _ in range(times):
+        proc = operator.start("run")
+        try:
+            proc.wait(timeout=rng.uniform(1.0, 4.0))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def write_batch(path: Path, iprs: int, complaints_per_ipr: int = 0, listings: int = 3, start: int = 0) -> Path:

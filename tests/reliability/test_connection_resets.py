@@ -8,8 +8,6 @@ before a single byte of the answer: the case in which Chromium re-sends a post b
 
 from __future__ import annotations
 
-import random
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from reset_proxy import ResetProxy
-from support import DOCS, Operator, assert_each_once, size, write_batch
+from support import DOCS, Operator, assert_each_once, kill_at_random, size, write_batch
 
 
 @pytest.fixture
@@ -40,18 +38,46 @@ def run_until_done(operator: Operator, runs: int = 4) -> None:
             return
 
 
+def every_kind_batch(path: Path, listings: int) -> Path:
+    """One IPR of every other kind (a registered copyright, a patent, an other right, an unregistered
+    work) with a complaint on each, the unregistered work named by its name."""
+    common = {"registration_place": "CN", "rights_holder": "Demo Brand Ltd"}
+    iprs: list[dict[str, Any]] = [
+        {"type": "copyright", "name": "Catalogue 2020", "registration_number": "2020SR654321", "work_type": "photo",
+         "documents": [str(DOCS / "copyright-certificate.pdf")]},
+        {"type": "patent", "name": "Folding stand", "registration_number": "ZL201910654321.1",
+         "expiration_date": "2039-09-30", "patent_type": "utility_model",
+         "documents": [str(DOCS / "patent-certificate.pdf")]},
+        {"type": "other", "name": "Trade dress", "registration_number": "TD-2020-654", "valid_from": "2020-01-01",
+         "valid_to": "2032-12-31", "content": "Trade dress of the bottle",
+         "documents": [str(DOCS / "other-certificate.pdf")]},
+        {"type": "copyright", "name": "Unregistered lookbook", "registered": False, "work_type": "photo",
+         "documents": [str(DOCS / "copyright-certificate.pdf")]},
+    ]
+    handles = [("2020SR654321", "image_copy"), ("ZL201910654321.1", "patent_infringement"),
+               ("TD-2020-654", "other"), ("Unregistered lookbook", "content_copy")]
+    def urls(i: int) -> list[str]:
+        return [f"https://www.aliexpress.com/item/{9100000 + i * 1000 + k}.html" for k in range(listings)]
+
+    complaints = [{"platform": "aliexpress", "ipr": handle, "reason": reason, "listings": urls(i),
+                   "note": "Copies the bottle's trade dress"} for i, (handle, reason) in enumerate(handles)]
+    path.write_text(yaml.safe_dump({"iprs": [common | i for i in iprs], "complaints": complaints}), encoding="utf-8")
+    return path
+
+
 def test_resets_over_the_whole_journey_file_each_record_once(proxied: tuple[Operator, ResetProxy],
                                                              tmp_path: Path) -> None:
-    """IPRs, then complaints of many listings, through resets: every record on the portal once, none unknown."""
+    """IPRs of every kind, then complaints of many listings, through resets: every record on the portal once."""
     operator, proxy = proxied
     n = size(4, 40)
     batch = write_batch(tmp_path / "b.yaml", iprs=n, complaints_per_ipr=1, listings=size(20, 300))
-    operator.ippbot("enqueue", str(batch), check=True)
+    kinds = every_kind_batch(tmp_path / "kinds.yaml", listings=size(20, 300))
+    operator.ippbot("enqueue", str(batch), str(kinds), check=True)
     run_until_done(operator)
     operator.portal.advance(7)
     operator.ippbot("sync", check=True)
     run_until_done(operator)
-    assert operator.states() == {"confirmed": 2 * n}
+    assert operator.states() == {"confirmed": 2 * n + 8}
     assert proxy.stats.resets >= 1
     assert_each_once(operator.portal, operator)
 
@@ -93,14 +119,7 @@ def test_resets_and_kills_at_random_moments(proxied: tuple[Operator, ResetProxy]
     operator, proxy = proxied
     n = size(8, 200)
     operator.ippbot("enqueue", str(write_batch(tmp_path / "batch.yaml", iprs=n)), check=True)
-    rng = random.Random(9)
-    for _ in range(size(4, 30)):
-        proc = operator.start("run")
-        try:
-            proc.wait(timeout=rng.uniform(1.0, 4.0))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    kill_at_random(operator, seed=9, times=size(4, 30))
     run_until_done(operator)
     assert operator.states() == {"confirmed": n}
     assert proxy.stats.resets >= 1

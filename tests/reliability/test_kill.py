@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import random
-import subprocess
 from pathlib import Path
 
 import pytest
-from support import Operator, assert_each_once, size, write_batch
+from support import Operator, assert_each_once, kill_at_random, size, write_batch
 
 KILL_STEPS = ["before_form", "after_fields", "after_submitting_committed", "after_click", "after_confirmation",
               "between_entries"]
@@ -32,14 +30,7 @@ def test_kill_at_random_moments(operator: Operator, tmp_path: Path) -> None:
     """Runs killed at random moments, then a clean run: every entry confirmed exactly once."""
     n = size(8, 200)
     operator.ippbot("enqueue", str(write_batch(tmp_path / "batch.yaml", iprs=n)), check=True)
-    rng = random.Random(5)
-    for _ in range(size(4, 30)):
-        proc = operator.start("run")
-        try:
-            proc.wait(timeout=rng.uniform(1.0, 4.0))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    kill_at_random(operator, seed=5, times=size(4, 30))
     operator.ippbot("run", check=True)
     assert operator.states() == {"confirmed": n}
     assert_each_once(operator.portal, operator)
