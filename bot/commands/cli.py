@@ -42,10 +42,14 @@ def _lazy(name: str) -> ModuleType:
 if TYPE_CHECKING:
     from bot import logs
     from bot.commands import account as account_command
+    from bot.commands import cancel as cancel_command
     from bot.commands import demo as demo_story
     from bot.commands import enqueue as enqueue_command
+    from bot.commands import history as history_command
     from bot.commands import replay as replay_command
     from bot.commands import report as report_command
+    from bot.commands import resolve as resolve_command
+    from bot.commands import retry as retry_command
     from bot.commands import run as run_command
     from bot.commands import selectors as selectors_command
     from bot.commands import status as status_command
@@ -63,6 +67,10 @@ else:
     status_command = _lazy("bot.commands.status")
     sync_command = _lazy("bot.commands.sync")
     worker_command = _lazy("bot.commands.worker")
+    retry_command = _lazy("bot.commands.retry")
+    resolve_command = _lazy("bot.commands.resolve")
+    cancel_command = _lazy("bot.commands.cancel")
+    history_command = _lazy("bot.commands.history")
     logs = _lazy("bot.logs")
 
     def RunOptions(**options: Any) -> Any:  # noqa: N802 - the class itself, imported when a run starts
@@ -259,6 +267,47 @@ def replay(
 def selectors_check() -> None:
     """Check every selector against the live portal; list those matching none or several."""
     _exit(selectors_command.check(_settings()))
+
+
+@app.command()
+def retry(
+    keys: Annotated[list[str] | None, typer.Argument(help="Entry keys (`ippbot status` lists them).")] = None,
+    state: Annotated[
+        Literal["failed", "dead", "needs_human", "blocked"] | None,
+        typer.Option(help="Every entry in this state (blocked ones are told why they wait)."),
+    ] = None,
+) -> None:
+    """Put entries back in line, their attempts counted afresh; with no key and no --state, say what it would take."""
+    _exit(retry_command.retry(_settings(), keys or [], state))
+
+
+@app.command()
+def resolve(
+    key: Annotated[str, typer.Argument(help="The entry in doubt (unknown, or needs_human that cannot tell).")],
+    filed: Annotated[
+        str | None, typer.Option("--filed", metavar="REF", help="It is on the portal, under this reference.")
+    ] = None,
+    not_filed: Annotated[
+        bool, typer.Option("--not-filed", help="It is not on the portal: back in line.")
+    ] = False,
+) -> None:
+    """Settle an entry in doubt after looking at the portal: filed (with its reference) or not filed."""
+    _exit(resolve_command.resolve(_settings(), key, filed, not_filed))
+
+
+@app.command()
+def cancel(
+    keys: Annotated[list[str], typer.Argument(help="Entry keys (`ippbot status` lists them).")],
+    reason: Annotated[str | None, typer.Option(help="Why, for the entries' history.")] = None,
+) -> None:
+    """Give entries up on purpose: they are never filed."""
+    _exit(cancel_command.cancel(_settings(), keys, reason))
+
+
+@app.command()
+def history(key: Annotated[str, typer.Argument(help="The entry's key.")]) -> None:
+    """An entry's history: every move of its state, when and why, and each attempt's artifacts."""
+    _exit(history_command.history(_settings(), key))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -85,6 +85,7 @@ class RunSummary(BaseModel):
     trace_mode: str
     counts: dict[str, int] = Field(default_factory=dict)
     entries: list[EntryResult] = Field(default_factory=list)
+    interrupted: str | None = None  # the signal that stopped the run at a safe point (SIGINT, SIGTERM)
 
 
 class RunDir:

@@ -3,26 +3,36 @@
 Written with SQLAlchemy Core (no ORM) so the same code runs on PostgreSQL later. On SQLite
 it runs WAL with ``synchronous=FULL``, a busy timeout and foreign keys on (set on every
 connection), and each transaction starts with ``BEGIN IMMEDIATE`` so a read-then-write never
-meets another writer half-way.
+meets another writer half-way. Opening a ledger brings its schema to the newest migration.
 
 `Ledger` is the public API, and every public method is one transaction. Its parts, one
 concern a module in `bot.store`: `states` (the state machine, drawn), `records` (what it
-hands back), `queries` (reads), `moves` (the conditional updates and their audit rows) and
-`schema` (the tables and the engine).
+hands back), `queries` (reads), `moves` (the conditional updates and their audit rows),
+`operator` (the calls that hand an entry to a person and back), `schema` (the tables and the
+engine) and `migrate` (the schema's numbered migrations).
 
 The calls and the moves each one makes (`bot.store.states` draws the machine; `LEGAL` is it)::
 
     add                (new) -> pending
-    claim_next         pending -> claimed, pending -> waiting, waiting -> pending
+    claim_next         pending -> claimed, pending -> waiting, pending -> blocked, and first
+                       what recheck does
     mark_submitting    claimed -> submitting, committed BEFORE the submit click
     confirm            submitting -> confirmed; with existing=True also claimed -> confirmed
     retry_later        claimed -> pending, or claimed -> dead once attempts are used up
     fail               claimed -> failed
+    park               claimed -> needs_human (parked: a human check met in a headless run)
     mark_unknown       submitting -> unknown
     reconcile          unknown -> confirmed, unknown -> pending, unknown -> dead, unknown -> needs_human
-    needs_human        unknown -> needs_human
-    give_up            pending -> dead, waiting -> dead
-    set_portal_status  waiting -> pending, for the complaints of an IPR now approved
+    needs_human        unknown -> needs_human (cannot tell)
+    give_up            pending -> dead, waiting -> dead, blocked -> dead
+    set_portal_status  for the complaints of an IPR now reviewed, what recheck does
+    recheck            waiting -> pending, blocked -> pending (their IPR is approved),
+                       waiting -> blocked, blocked -> waiting
+    retry              failed -> pending, dead -> pending, needs_human -> pending (parked)
+    resolve            unknown -> confirmed, needs_human -> confirmed (cannot tell, --filed REF),
+                       unknown -> pending, needs_human -> pending (--not-filed)
+    cancel             pending -> cancelled, waiting -> cancelled, blocked -> cancelled,
+                       failed -> cancelled, dead -> cancelled, needs_human -> cancelled (parked)
     recover_stale      claimed -> pending, claimed -> dead, submitting -> unknown
     move               any move `LEGAL` has, with no data (for tools and tests)
 
@@ -50,6 +60,7 @@ from sqlalchemy.exc import OperationalError
 from bot.errors import EnvironmentProblem, LeaseNotHeld, LedgerError
 from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
+from bot.store.migrate import upgrade
 from bot.store.moves import (
     _added_row,
     _claim,
@@ -59,19 +70,21 @@ from bot.store.moves import (
     _extend_lease,
     _move,
     _reconciled_state,
+    _require,
     _set_review,
+    _settle_held,
     _take_lease,
-    _wake_waiting,
+    _ttl,
 )
+from bot.store.operator import OperatorCalls
 from bot.store.queries import (
-    APPROVED,
     _all_copies,
-    _blocker,
     _busy,
     _copies_of,
     _due,
     _earliest_due,
     _get,
+    _hold,
     _holds,
     _ipr_on_portal,
     _known_keys,
@@ -85,8 +98,8 @@ from bot.store.queries import (
     _unknown_of,
 )
 from bot.store.records import Record, StatusRow, Transition
-from bot.store.schema import copy_table, entry_table, make_engine, metadata, transition_table
-from bot.store.states import ANY, STATES, State
+from bot.store.schema import copy_table, entry_table, make_engine, transition_table
+from bot.store.states import ANY, CANNOT_TELL, STATES, State
 
 __all__ = ["Ledger"]
 
@@ -101,7 +114,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger:
+class Ledger(OperatorCalls):
     """The ledger on one database. Every public method is one transaction."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
@@ -110,7 +123,7 @@ class Ledger:
         self._engine = make_engine(url)
         self._clock = clock
         self._max_attempts = max_attempts
-        metadata.create_all(self._engine)
+        upgrade(self._engine)  # to the newest migration (bot.store.migrate), saying so once for an old ledger
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utc_now, max_attempts: int | None = None) -> Ledger:
@@ -177,18 +190,19 @@ class Ledger:
         """Claim the due pending entry for `account` that has waited longest (attempts + 1), or None.
 
         Due: `next_attempt_at` <= now. A complaint whose IPR the ledger holds but the portal
-        has not approved goes to `waiting` instead and is skipped; waiting complaints whose
-        IPR is now approved come back first. With `holder`, that holder must hold the
-        account's live lease (else `LeaseNotHeld`); without, the live holder is recorded.
+        has not approved goes to `waiting` (or `blocked`, when it cannot be) instead and is
+        skipped; held complaints whose IPR is now approved come back first (`recheck`). With
+        `holder`, that holder must hold the account's live lease (else `LeaseNotHeld`); without,
+        the live holder is recorded.
         """
         at = self._now(now)
         with self._engine.begin() as conn:
             claimer = _live_holder(conn, account, holder, at)
-            _wake_waiting(conn, at)
+            _settle_held(conn, at)
             for row in _due(conn, account, at):
-                blocker = _blocker(conn, row.depends_on) if row.kind == "complaint" else None
-                if blocker is not None:
-                    _move(conn, row, "waiting", at, blocker, error=blocker)
+                hold = _hold(conn, row.depends_on) if row.kind == "complaint" else None
+                if hold is not None:
+                    _move(conn, row, hold.state, at, hold.why, error=hold.why)
                     continue
                 if _claim(conn, row, account, claimer, at):
                     return _record(_get(conn, row.key))
@@ -279,20 +293,21 @@ class Ledger:
             elif proof_absent:
                 self._pending_or_dead(conn, row, at, "reconciled: not on the portal", 0.0)
             else:
-                why = "reconcile could not tell whether the submission went through"
-                _move(conn, row, "needs_human", at, why, error=why)
+                why = "cannot tell: the portal's records did not show whether the submission went through"
+                _move(conn, row, "needs_human", at, why, error=why, human_reason=CANNOT_TELL)
             return _record(_get(conn, key))
 
     def needs_human(
         self, key: str, reason: str, *, version: int | None = None, now: datetime | None = None
     ) -> Record:
-        """unknown -> needs_human: only a person can tell what happened."""
-        return self._step(key, "needs_human", {"unknown"}, version, now, reason, error=reason)
+        """unknown -> needs_human, cannot tell: only a person can say what happened (`ippbot resolve`)."""
+        why = f"cannot tell: {reason}"
+        return self._step(key, "needs_human", {"unknown"}, version, now, why, error=why, human_reason=CANNOT_TELL)
 
     def give_up(self, key: str, reason: str, *, now: datetime | None = None) -> Record:
-        """pending or waiting -> dead, on an operator's word (`reason` says why)."""
+        """pending, waiting or blocked -> dead, on an operator's word (`reason` says why)."""
         _require(reason, "giving up needs a reason")
-        return self._step(key, "dead", {"pending", "waiting"}, None, now, reason, error=reason)
+        return self._step(key, "dead", {"pending", "waiting", "blocked"}, None, now, reason, error=reason)
 
     def move(
         self,
@@ -313,7 +328,8 @@ class Ledger:
     def set_portal_status(self, key: str, status: str, *, now: datetime | None = None) -> Record:
         """Record the portal's review outcome of a confirmed entry (`ippbot sync`).
 
-        An IPR becoming `approved` wakes the complaints waiting for it.
+        An IPR's outcome moves the complaints held for it (`recheck`): approved, back in line;
+        rejected or expired, blocked.
         """
         at = self._now(now)
         with self._engine.begin() as conn:
@@ -322,8 +338,8 @@ class Ledger:
                 why = f"entry {key!r} is {row.state}: only a confirmed entry has a review status"
                 raise LedgerError(why)
             _set_review(conn, key, status, at)
-            if row.kind == "ipr" and status == APPROVED:
-                _wake_waiting(conn, at)
+            if row.kind == "ipr":
+                _settle_held(conn, at)
             return _record(_get(conn, key))
 
     def recover_stale(self, now: datetime | None = None) -> list[Record]:
@@ -477,16 +493,3 @@ class Ledger:
             due = now + timedelta(seconds=max(delay_s, 0.0))
             _move(conn, row, "pending", now, error, error=error, next_attempt_at=due)
 
-
-# Checks ---------------------------------------------------------------------------------
-
-
-def _require(value: str, message: str) -> None:
-    if not value or not value.strip():
-        raise LedgerError(message)
-
-
-def _ttl(ttl_s: float) -> timedelta:
-    if ttl_s <= 0:
-        raise ValueError("a lease needs a positive ttl_s")
-    return timedelta(seconds=ttl_s)

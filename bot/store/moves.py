@@ -10,15 +10,15 @@ helpers for `bot.store` alone (the public API is `bot.store.ledger.Ledger`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, or_, select, update
+from sqlalchemy import Connection, Row, delete, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.errors import IllegalTransition, StaleEntry
+from bot.errors import IllegalTransition, LedgerError, StaleEntry
 from bot.models import Entry, Ipr
-from bot.store.queries import _blocker, _get
+from bot.store.queries import _get, _held, _hold
 from bot.store.schema import entry_table, lease_table, transition_table
 from bot.store.states import LEGAL, State
 
@@ -83,11 +83,33 @@ def _claim(conn: Connection, row: Row[Any], account: str, holder: str | None, no
     return True
 
 
-def _wake_waiting(conn: Connection, now: datetime) -> None:
-    waiting = conn.execute(select(entry_table).where(entry_table.c.state == "waiting")).all()
-    for row in waiting:
-        if _blocker(conn, row.depends_on) is None:
-            _move(conn, row, "pending", now, "its IPR is approved", error=None)  # keeps its place in line
+def _settle_held(conn: Connection, now: datetime) -> list[str]:
+    """Move every complaint held for its IPR to where the IPR now puts it; returns the keys moved.
+
+    waiting or blocked -> pending once the IPR is approved, keeping its place in line;
+    waiting <-> blocked as the IPR can or cannot be approved any more (`_hold` says). One that
+    stays where it is gets the reason of now (not a move: nobody works a held complaint).
+    """
+    moved: list[str] = []
+    for row in _held(conn):
+        hold = _hold(conn, row.depends_on)
+        if hold is None:
+            _move(conn, row, "pending", now, "its IPR is approved", error=None)
+        elif hold.state != row.state:
+            _move(conn, row, hold.state, now, hold.why, error=hold.why)
+        else:
+            if hold.why != row.error:  # the same hold for another reason (its IPR failed, then was given up)
+                conn.execute(update(entry_table).where(entry_table.c.key == row.key, entry_table.c.state == row.state)
+                             .values(error=hold.why))
+            continue
+        moved.append(row.key)
+    return moved
+
+
+def _require(value: str | None, message: str) -> None:
+    """Refuse (`LedgerError`) a reason or reference that is missing or blank."""
+    if not value or not value.strip():
+        raise LedgerError(message)
 
 
 def _set_review(conn: Connection, key: str, status: str, now: datetime) -> None:
@@ -138,6 +160,14 @@ def _added_row(entry: Entry, now: datetime) -> dict[str, Any]:
 
 
 # Leases -----------------------------------------------------------------------------------
+
+
+def _ttl(ttl_s: float) -> timedelta:
+    """A lease's time to live; refused unless positive."""
+    if ttl_s <= 0:
+        raise ValueError("a lease needs a positive ttl_s")
+    return timedelta(seconds=ttl_s)
+
 
 
 def _take_lease(conn: Connection, account: str, holder: str, now: datetime, until: datetime) -> bool:

@@ -1,4 +1,4 @@
-"""Queries: the ledger's reads inside a transaction: entries by key, what is due, what blocks a complaint, leases.
+"""Queries: the ledger's reads inside a transaction: entries by key, what is due, what holds a complaint, leases.
 
 Every function takes the caller's `conn`, so a read and the write it decides happen in one
 transaction (on SQLite one ``BEGIN IMMEDIATE``): a lease is checked inside the transaction
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
 
@@ -18,8 +18,20 @@ from bot.errors import LeaseNotHeld, UnknownEntry
 from bot.models import Complaint, Ipr, IprOnPortal
 from bot.store.records import Record, StatusRow, Transition
 from bot.store.schema import copy_table, entry_table, lease_table, transition_table
+from bot.store.states import HELD, State
 
 APPROVED = "approved"  # the portal's review status that lets complaints go
+# What blocks a complaint for good until its IPR changes: the IPR's review, or its own state.
+# `{key}` is the IPR's key, `{last}` its last error in brackets.
+BLOCKING_REVIEWS = {
+    "rejected": "was rejected by the portal's review: enqueue a corrected IPR with `corrects: {key}`",
+    "expired": "has expired on the portal: renew it there, then ippbot sync",
+}
+BLOCKING_STATES = {
+    "failed": "failed{last}: correct it, then ippbot retry {key}",
+    "dead": "was given up{last}: ippbot retry {key} once it can go",
+    "cancelled": "was cancelled: enqueue it again, or ippbot cancel the complaint",
+}
 
 
 # Entries --------------------------------------------------------------------------------
@@ -82,6 +94,12 @@ def _transitions(conn: Connection, key: str) -> list[Transition]:
     return [Transition.model_validate(dict(row)) for row in found]
 
 
+def _held(conn: Connection) -> list[Row[Any]]:
+    """The complaints held for their IPR: waiting or blocked, oldest first."""
+    query = select(entry_table).where(entry_table.c.state.in_(HELD)).order_by(entry_table.c.seq)
+    return list(conn.execute(query).all())
+
+
 def _busy(conn: Connection) -> list[Row[Any]]:
     """The entries a worker holds: claimed or submitting."""
     busy = ("claimed", "submitting")
@@ -131,25 +149,50 @@ def _same_account(account: str) -> ColumnElement[bool]:
     return func.lower(entry_table.c.account) == account.lower()
 
 
-def _blocker(conn: Connection, depends_on: str | None) -> str | None:
-    """Why a complaint must wait for its IPR, or None when it may go.
+class Hold(NamedTuple):
+    """Why a complaint is held for its IPR: `waiting` (it may still be approved) or `blocked` (it cannot be)."""
 
-    It waits while the ledger holds that IPR (by key or registration number) and none of
-    its records is confirmed and approved. An IPR the ledger does not hold is taken to be
-    on the portal already; the complaint flow's own IPR lookup settles that.
+    state: State
+    why: str
+
+
+def _hold(conn: Connection, depends_on: str | None) -> Hold | None:
+    """Why a complaint must not go yet, or None when it may go.
+
+    It is held while the ledger holds that IPR (by key or registration number) and none of
+    its records is confirmed and approved: `waiting` while one of them may still be (in line,
+    being filed, in review), `blocked` once none can (rejected, failed, dead, expired,
+    cancelled). An IPR the ledger does not hold is taken to be on the portal already; the
+    complaint flow's own IPR lookup settles that.
     """
     if depends_on is None:
         return None
-    query = select(entry_table.c.key, entry_table.c.state, entry_table.c.portal_status).where(
+    query = select(
+        entry_table.c.key, entry_table.c.state, entry_table.c.portal_status, entry_table.c.error
+    ).where(
         entry_table.c.kind == "ipr",
         or_(entry_table.c.key == depends_on, entry_table.c.ipr_number == depends_on),
     )
     iprs = conn.execute(query).all()
     if not iprs or any(i.state == "confirmed" and i.portal_status == APPROVED for i in iprs):
         return None
-    first = iprs[0]
-    review = first.portal_status or "not reviewed yet"
-    return f"waiting for IPR {first.key} ({first.state}, review: {review})"
+    blocks = [_blocks(i) for i in iprs]
+    for ipr, block in zip(iprs, blocks, strict=True):
+        if block is None:
+            review = ipr.portal_status or "not reviewed yet"
+            return Hold("waiting", f"waiting for IPR {ipr.key} ({ipr.state}, review: {review})")
+    return Hold("blocked", f"blocked: {blocks[0]}")
+
+
+def _blocks(ipr: Row[Any, Any, Any, Any]) -> str | None:
+    """Why this IPR record can never be approved as it stands (what the operator does), or None."""
+    if ipr.state == "confirmed" and ipr.portal_status in BLOCKING_REVIEWS:
+        why = BLOCKING_REVIEWS[ipr.portal_status]
+    elif ipr.state in BLOCKING_STATES:
+        why = BLOCKING_STATES[ipr.state]
+    else:
+        return None
+    return f"IPR {ipr.key} " + why.format(key=ipr.key, last=f" ({ipr.error})" if ipr.error else "")
 
 
 def _ipr_on_portal(conn: Connection, depends_on: str | None) -> IprOnPortal | None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from bot.models import Complaint, Entry, Ipr, Kind
-from bot.store.states import State
+from bot.store.states import HumanReason, State
 
 __all__ = ["Record", "StatusRow", "Transition"]
 
@@ -37,6 +37,7 @@ class Record(BaseModel):
     next_attempt_at: datetime
     created_at: datetime
     updated_at: datetime
+    human_reason: HumanReason | None = None  # a needs_human entry's case: parked (retry it) or cannot_tell (resolve it)
 
     @property
     def entry(self) -> Entry:
@@ -65,6 +66,7 @@ class StatusRow(BaseModel):
     source: str
     updated_at: datetime
     copies: tuple[str, ...] = ()  # further records the portal holds for this entry: the operator withdraws them
+    human_reason: HumanReason | None = None  # a needs_human entry's case: parked or cannot_tell
 
 
 class Transition(BaseModel):

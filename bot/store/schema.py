@@ -1,10 +1,14 @@
-"""Ledger schema: the ledger's three tables and its engine, in SQLAlchemy Core.
+"""Ledger schema: the ledger's tables as the queries see them, and its engine, in SQLAlchemy Core.
 
 Portable SQL only (the same tables run on PostgreSQL); times are stored as naive UTC and
 come back aware. On SQLite every connection gets WAL, ``synchronous=FULL``, a busy timeout
 and foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that the
-ledger's read-then-update never meets another writer half-way. The states come from
-`bot.store.states`; `bot.store.ledger` owns the rules.
+ledger's read-then-update never meets another writer half-way. `bot.store.ledger` owns the rules.
+
+The database gets its shape from the numbered migrations in `bot/store/migrations/`
+(`bot.store.migrate`), not from `metadata`: these tables must match the newest revision
+(a test compares them). `state` has no CHECK: `bot.store.states.LEGAL` decides what a state
+may be, so a new state needs no change to a ledger already written.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    CheckConstraint,
     Column,
     Connection,
     DateTime,
@@ -31,8 +34,6 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.types import TypeDecorator
-
-from bot.store.states import STATES
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -51,7 +52,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 metadata = MetaData()
-_state_check = "state IN ({})".format(", ".join(f"'{s}'" for s in STATES))
 entry_table = Table(
     "entries",
     metadata,
@@ -59,7 +59,7 @@ entry_table = Table(
     Column("kind", String(16), nullable=False),
     Column("account", String),  # set when claimed (or at add, to pin an entry to one account)
     Column("payload", JSON, nullable=False),
-    Column("state", String(16), CheckConstraint(_state_check), nullable=False),
+    Column("state", String(16), nullable=False),  # one of bot.store.states.STATES (no CHECK: see above)
     Column("attempts", Integer, nullable=False),
     Column("version", Integer, nullable=False),  # +1 on every change: the stale-writer guard
     Column("portal_ref", String),
@@ -73,6 +73,7 @@ entry_table = Table(
     Column("ipr_number", String),  # an IPR's registration number, for `depends_on`
     Column("claimed_by", String),  # the lease holder that claimed it
     Column("seq", Integer, nullable=False),  # order of adding: oldest first
+    Column("human_reason", String(16)),  # a needs_human entry's case: "parked" or "cannot_tell" (revision 2)
     Index("ix_entries_due", "state", "next_attempt_at", "seq"),
     Index("ix_entries_ipr_number", "ipr_number"),
 )
@@ -88,7 +89,6 @@ transition_table = Table(
 )
 # Further records the portal holds for one entry (filed twice, by hand or by an older ippbot): the
 # entry keeps its own `portal_ref`; these are for the operator to withdraw (`ippbot sync` finds them).
-# A table of its own, so that a ledger written before it gains it without a migration.
 copy_table = Table(
     "portal_copies",
     metadata,

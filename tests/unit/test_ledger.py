@@ -22,7 +22,7 @@ from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
 from bot.store import ledger as ledger_module
 from bot.store.ledger import Ledger
-from bot.store.states import FINAL, LEGAL, STATES, State
+from bot.store.states import BY_OPERATOR, FINAL, LEGAL, STATES, State
 
 pytestmark = pytest.mark.unit
 
@@ -85,11 +85,18 @@ def state_of(ledger: Ledger, key: str) -> State:
 # Putting an entry in each state through the worker's own calls -------------------------
 
 
+IPR_KEY = "ipr:trademark:CN:30612345"
+
+
 def put_in(ledger: Ledger, state: State) -> str:
     """An entry brought to `state` the way a run would; returns its key."""
-    if state == "waiting":
-        ledger.add([complaint_entry("c-1", depends_on="ipr:trademark:CN:30612345"), ipr_entry()])
+    if state in ("waiting", "blocked"):
+        ledger.add([complaint_entry("c-1", depends_on=IPR_KEY), ipr_entry()])
         ledger.claim_next(ACCOUNT)  # the complaint waits; its IPR is claimed instead
+        if state == "blocked":  # the IPR is filed and the portal's review rejects it
+            ledger.confirm(IPR_KEY, "IPR-1", existing=True)
+            ledger.set_portal_status(IPR_KEY, "rejected")
+        assert state_of(ledger, "c-1") == state
         return "c-1"
     ledger.add([ipr_entry(key="e-1")])
     steps: dict[State, list[Callable[[], object]]] = {
@@ -102,6 +109,7 @@ def put_in(ledger: Ledger, state: State) -> str:
         ],
         "failed": [lambda: ledger.claim_next(ACCOUNT), lambda: ledger.fail("e-1", "refused")],
         "dead": [lambda: ledger.give_up("e-1", "operator said so")],
+        "cancelled": [lambda: ledger.cancel("e-1", "not wanted")],
     }
     to_unknown = [*steps["submitting"], lambda: ledger.mark_unknown("e-1", "timeout after click")]
     steps["unknown"] = to_unknown
@@ -131,8 +139,10 @@ def test_the_state_machine_allows_exactly_its_moves(ledger: Ledger, source: Stat
 
 
 def test_final_states_have_no_way_out() -> None:
-    """confirmed, failed, dead and needs_human are final for the bot."""
-    assert set(FINAL) == {"confirmed", "failed", "dead", "needs_human"}
+    """confirmed, failed, dead, needs_human and cancelled are final for the bot (a person may move some on)."""
+    assert set(FINAL) == {"confirmed", "failed", "dead", "needs_human", "cancelled"}
+    assert {s for s in FINAL if LEGAL[s]} == {"failed", "dead", "needs_human"}
+    assert all((s, t) in BY_OPERATOR for s in FINAL for t in LEGAL[s])
 
 
 def test_the_docstring_lists_every_legal_move() -> None:
@@ -147,6 +157,12 @@ def confirm_and_approve_ipr(ledger: Ledger, _key: str) -> None:
     """The waiting complaint's IPR is filed and the portal's review approves it."""
     ledger.confirm("ipr:trademark:CN:30612345", "IPR-1", existing=True)
     ledger.set_portal_status("ipr:trademark:CN:30612345", "approved")
+
+
+def confirm_and_reject_ipr(ledger: Ledger, _key: str) -> None:
+    """The waiting complaint's IPR is filed and the portal's review rejects it."""
+    ledger.confirm(IPR_KEY, "IPR-1", existing=True)
+    ledger.set_portal_status(IPR_KEY, "rejected")
 
 
 NAMED_MOVES: list[tuple[State, State, int, Callable[[Ledger, str], object]]] = [
@@ -165,7 +181,62 @@ NAMED_MOVES: list[tuple[State, State, int, Callable[[Ledger, str], object]]] = [
     ("unknown", "pending", 3, lambda lg, k: lg.reconcile(k, None, proof_absent=True)),
     ("unknown", "dead", 1, lambda lg, k: lg.reconcile(k, None, proof_absent=True)),
     ("unknown", "needs_human", 3, lambda lg, k: lg.needs_human(k, "two records look alike")),
+    # a complaint held for its IPR, as the IPR's review comes in
+    ("waiting", "blocked", 3, confirm_and_reject_ipr),
+    ("blocked", "pending", 3, lambda lg, k: lg.set_portal_status(IPR_KEY, "approved")),
+    ("blocked", "waiting", 3, lambda lg, k: lg.set_portal_status(IPR_KEY, "pending_review")),
+    ("blocked", "dead", 3, lambda lg, k: lg.give_up(k, "the brand gave up")),
+    # the run hands an entry to a person, and the person's moves
+    ("claimed", "needs_human", 3, lambda lg, k: lg.park(k, "a slider check at log-in")),
+    ("failed", "pending", 3, lambda lg, k: lg.retry(k)),
+    ("dead", "pending", 3, lambda lg, k: lg.retry(k)),
+    ("unknown", "confirmed", 3, lambda lg, k: lg.resolve(k, "IPR-9")),
+    ("unknown", "pending", 3, lambda lg, k: lg.resolve(k, None)),
+    ("needs_human", "confirmed", 3, lambda lg, k: lg.resolve(k, "IPR-9")),
+    ("needs_human", "pending", 3, lambda lg, k: lg.resolve(k, None)),
+    *[(s, "cancelled", 3, lambda lg, k: lg.cancel(k, "not wanted"))
+      for s in ("pending", "waiting", "blocked", "failed", "dead")],
 ]
+
+
+def parked(ledger: Ledger) -> str:
+    """An IPR entry a run parked at a human check; returns its key."""
+    ledger.add([ipr_entry(key="e-1")])
+    ledger.claim_next(ACCOUNT)
+    ledger.park("e-1", "a slider check at log-in")
+    return "e-1"
+
+
+def pending_complaint_on_a_failed_ipr(ledger: Ledger) -> str:
+    """A complaint enqueued after its IPR failed for good; returns its key."""
+    ledger.add([ipr_entry()])
+    ledger.claim_next(ACCOUNT)
+    ledger.fail(IPR_KEY, "registration number unknown")
+    ledger.add([complaint_entry("c-1", depends_on=IPR_KEY)])
+    return "c-1"
+
+
+# Moves from a source that put_in does not make: (source, target, set-up returning the key, call).
+SET_UP_MOVES: list[tuple[State, State, Callable[[Ledger], str], Callable[[Ledger, str], object]]] = [
+    ("pending", "blocked", pending_complaint_on_a_failed_ipr, lambda lg, k: lg.claim_next(ACCOUNT)),
+    ("needs_human", "pending", parked, lambda lg, k: lg.retry(k)),
+    ("needs_human", "cancelled", parked, lambda lg, k: lg.cancel(k, "not wanted")),
+]
+
+
+@pytest.mark.parametrize(("source", "target", "set_up", "call"), SET_UP_MOVES, ids=lambda v: str(v))
+def test_each_named_call_makes_its_move_from_its_own_source(
+    ledger: Ledger,
+    source: State,
+    target: State,
+    set_up: Callable[[Ledger], str],
+    call: Callable[[Ledger, str], object],
+) -> None:
+    """The calls make their moves from a parked entry, and claim_next blocks a complaint on a failed IPR."""
+    key = set_up(ledger)
+    assert state_of(ledger, key) == source
+    call(ledger, key)
+    assert state_of(ledger, key) == target
 
 
 @pytest.mark.parametrize(("source", "target", "max_attempts", "call"), NAMED_MOVES, ids=lambda v: str(v))
@@ -185,7 +256,7 @@ def test_each_named_call_makes_its_move(
 
 def test_named_calls_cover_every_legal_move_but_pending_to_waiting() -> None:
     """Between them the named calls make every legal move (pending -> waiting is claim_next's)."""
-    made = {(source, target) for source, target, _, _ in NAMED_MOVES}
+    made = {(source, target) for source, target, _, _ in NAMED_MOVES + SET_UP_MOVES}
     legal = {(s, t) for s, targets in LEGAL.items() for t in targets}
     assert legal - made == {("pending", "waiting")}
 
@@ -198,6 +269,19 @@ def test_named_calls_cover_every_legal_move_but_pending_to_waiting() -> None:
         ("pending", lambda lg, k: lg.mark_submitting(k)),
         ("submitting", lambda lg, k: lg.retry_later(k, "x", 1)),  # never retried after the click
         ("confirmed", lambda lg, k: lg.fail(k, "late")),
+        ("submitting", lambda lg, k: lg.park(k, "slider")),  # clicked already: not a human check
+        ("pending", lambda lg, k: lg.retry(k)),
+        ("blocked", lambda lg, k: lg.retry(k)),  # it goes on by itself once its IPR is approved
+        ("needs_human", lambda lg, k: lg.retry(k)),  # cannot tell: may be on the portal, resolve it
+        ("needs_human", lambda lg, k: lg.cancel(k, "tired")),
+        ("pending", lambda lg, k: lg.resolve(k, None)),
+        ("failed", lambda lg, k: lg.resolve(k, "IPR-1")),
+        ("claimed", lambda lg, k: lg.cancel(k, "tired")),  # a run has it
+        ("submitting", lambda lg, k: lg.cancel(k, "tired")),
+        ("unknown", lambda lg, k: lg.cancel(k, "tired")),
+        ("confirmed", lambda lg, k: lg.cancel(k, "tired")),  # filed: withdraw it on the portal
+        ("cancelled", lambda lg, k: lg.cancel(k, "again")),
+        ("waiting", lambda lg, k: lg.retry(k)),
     ],
 )
 def test_named_calls_refuse_moves_outside_their_own(
