@@ -6,6 +6,7 @@ Every error ippbot raises on purpose is an `IppbotError`::
      +-- ConfigError                 exit 3: settings or selector files are wrong
      +-- EnvironmentProblem          exit 3: no browser, portal unreachable, data dir not writable
      +-- InputError                  exit 2: a batch file or entry is wrong; nothing was changed
+     +-- Interrupted                 exit 130 (SIGINT, Ctrl-C) or 143 (SIGTERM): stopped at a safe point
      +-- LedgerError                 the ledger refused a change; the caller's view is out of date
      |    +-- UnknownEntry           no entry has that key
      |    +-- IllegalTransition      the state machine does not allow that move
@@ -17,6 +18,7 @@ Every error ippbot raises on purpose is an `IppbotError`::
           |    +-- PortalTimeout
           |    +-- PortalServerError
           |    +-- RateLimited
+          |    |    `-- PortalMaintenance   a 503 maintenance page with Retry-After
           |    +-- SessionExpired
           |    +-- IprNotApproved         a complaint's IPR is still in review: it waits
           |    `-- SubmitOutcomeUnknown   reconcile first; never retried blindly
@@ -323,3 +325,28 @@ class AccountBusy(LedgerError):
     def __init__(self, account: str) -> None:
         super().__init__(f"another ippbot run is working account {account}; this run did nothing")
         self.account = account
+
+
+class Interrupted(IppbotError):
+    """Raised when a signal (Ctrl-C's SIGINT, or SIGTERM) stops a command at a safe point
+    (`bot.run.interrupts`). The ledger is as the state machine expects (an entry cut off before
+    its submit click is `claimed`, after it `submitting` or `unknown`), so the next run settles
+    it. The command prints one line and exits `exit_code`: 128 + the signal's number (130, 143).
+    """
+
+    def __init__(self, signal_name: str, signal_number: int, detail: str = "") -> None:
+        super().__init__(f"interrupted by {signal_name}" + (f" {detail}" if detail else ""))
+        self.signal_name = signal_name
+        self.signal_number = signal_number
+        self.detail = detail
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's convention for a process ended by a signal: 128 + its number."""
+        return 128 + self.signal_number
+
+
+class PortalMaintenance(RateLimited):
+    """Raised when the portal shows its maintenance page (503 with `Retry-After`): nothing is
+    wrong with the entry. Retried as a `RateLimited`, waiting at least `retry_after_s`.
+    """

@@ -10,7 +10,9 @@ and binds context. Two things keep secrets out of logs:
   flows register session cookies and verification codes as soon as they see them.
 
 Output is JSON lines, or structlog's console renderer on a terminal. A run can also keep
-its own JSON-lines copy (`log_file`, the run's ``log.jsonl``).
+its own JSON-lines copy (`log_file`, the run's ``log.jsonl``). Once a run is interrupted
+(`bot.run.interrupts`), `mute_console()` keeps the rest off the terminal: what fails then fails
+because of the stop, and the command says so in one line; the log file still gets every event.
 """
 
 from __future__ import annotations
@@ -67,8 +69,10 @@ _SENSITIVE_KEYS = frozenset(
     }
 )
 
+QUIETED_ON_STOP = ("asyncio", "playwright")  # standard-library loggers muted with the console
 _secrets: tuple[str, ...] = ()
 _file_sink: _JsonFileSink | None = None
+_console_muted = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,18 @@ def mask_secrets(text: str) -> str:
     return text
 
 
+def mute_console() -> None:
+    """Write nothing more on the terminal (the log file and observers still see every event), until
+    the next `configure`. Safe to call from a signal handler: it only sets a flag."""
+    global _console_muted  # one terminal per process, like structlog's config
+    _console_muted = True
+    # and what the standard library's loggers say of a browser the stop took down: asyncio's "Future
+    # exception was never retrieved", Playwright's "Error occurred in event listener" (logging's lock is
+    # re-entrant: taking it in a signal handler of the thread that may hold it cannot deadlock)
+    for name in QUIETED_ON_STOP:
+        logging.getLogger(name).disabled = True
+
+
 def configure(
     settings: Settings | LogParams,
     *,
@@ -141,6 +157,10 @@ def configure(
     `observers` are processors that see every event after redaction (a run's step timer).
     `console_level` keeps the terminal quieter than the log file (e.g. "warning" for a demo).
     """
+    global _console_muted
+    _console_muted = False
+    for name in QUIETED_ON_STOP:
+        logging.getLogger(name).disabled = False
     if isinstance(settings, Settings):
         register_secret(settings.password)
     out = stream if stream is not None else sys.stderr
@@ -172,8 +192,16 @@ def _processors(
         chain.append(sink)
     if console_level is not None:
         chain.append(_quieter_than(_level(console_level)))
+    chain.append(_unless_muted)
     chain.append(_renderer(log_format, out))
     return chain
+
+
+def _unless_muted(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Drop the event from the terminal once `mute_console()` was called."""
+    if _console_muted:
+        raise structlog.DropEvent
+    return event_dict
 
 
 def _renderer(log_format: LogFormat, out: TextIO) -> Processor:

@@ -8,7 +8,16 @@ ones (`PortalRejected`, `PortalChanged`, `NeedsHuman`) fail at once.
 
 The delay is exponential back-off with full jitter, floored at `retry_base_s` and capped
 at `retry_max_s` (`backoff_delay`, a pure function). A `RateLimited` error's Retry-After
-is a minimum. The same schedule spaces the ledger's later attempts (`next_attempt_delay`).
+is a minimum.
+
+The same base and cap space an entry's later attempts, each a claim by a run
+(`next_attempt_delay`), but with half the ceiling kept: the wait after attempt n is between
+half and all of ``min(cap, base * 2**n)``, so it surely grows with the entry's attempts, which
+the ledger keeps across runs (with full jitter, five attempts could all come within
+five times the base, and a portal down for ten seconds would use them all up).
+
+`classify` names an error by what happened: the portal's maintenance page (a 503 with
+Retry-After, which the flows report as `RateLimited`) is a `PortalMaintenance`.
 
 Usage::
 
@@ -27,7 +36,7 @@ import structlog
 import tenacity
 from structlog.typing import FilteringBoundLogger
 
-from bot.errors import IprNotApproved, RateLimited, SubmitOutcomeUnknown, is_transient
+from bot.errors import IprNotApproved, PortalMaintenance, RateLimited, SubmitOutcomeUnknown, is_transient
 from bot.settings import Settings
 
 
@@ -42,8 +51,24 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> 
 
 
 def next_attempt_delay(attempts: int, settings: Settings, rng: random.Random) -> float:
-    """Seconds until the ledger should try an entry again after `attempts` failed tries."""
-    return backoff_delay(attempts, settings.retry_base_s, settings.retry_max_s, rng)
+    """Seconds before an entry's next attempt after `attempts` of them failed: between half and all
+    of ``min(retry_max_s, retry_base_s * 2**attempts)``, so the wait doubles with every attempt."""
+    ceiling = min(settings.retry_max_s, settings.retry_base_s * 2.0 ** max(attempts, 1))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+def classify(exc: BaseException) -> BaseException:
+    """`exc` named by what happened: a `RateLimited` that is the maintenance page becomes a
+    `PortalMaintenance` (same message, context and Retry-After; `exc` is its cause). Else `exc`.
+
+    The flows raise `RateLimited` for a 503 with Retry-After, saying "(maintenance)" in the message.
+    """
+    if isinstance(exc, RateLimited) and not isinstance(exc, PortalMaintenance) and "maintenance" in exc.message:
+        named = PortalMaintenance(exc.message, retry_after_s=exc.retry_after_s, entry=exc.entry, step=exc.step,
+                                  url=exc.url)
+        named.__cause__ = exc
+        return named
+    return exc
 
 
 def should_retry(exc: BaseException) -> bool:
@@ -89,7 +114,8 @@ class _Wait:
 
 def _log_sleep(log: FilteringBoundLogger) -> Callable[[tenacity.RetryCallState], None]:
     def before_sleep(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
+        failed = state.outcome.exception() if state.outcome else None
+        exc = classify(failed) if failed is not None else None
         log.warning(
             "retry.sleep",
             attempt=state.attempt_number,

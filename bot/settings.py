@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     log_format: LogFormat = "auto"
     log_level: str = "info"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: Any) -> Any:
+        # `IPPBOT_X=`, `IPPBOT_X=""` and `IPPBOT_X="  "` all mean "use the default" (env_ignore_empty
+        # alone lets a blank through: an email of "" would log in as nobody)
+        if isinstance(data, dict):
+            return {name: value for name, value in data.items() if not (isinstance(value, str) and not value.strip())}
+        return data
+
     @field_validator("portal_url")
     @classmethod
     def _portal_url_is_http(cls, value: str) -> str:
@@ -124,6 +133,11 @@ class Settings(BaseSettings):
     def runs_dir(self) -> Path:
         """Where each run's artifacts go, one folder per run id."""
         return self.data_dir / "runs"
+
+    @property
+    def email_is_default(self) -> bool:
+        """Whether no IPPBOT_EMAIL was given (nor `.env`'s): the mock portal's demo account is used."""
+        return "email" not in self.model_fields_set
 
     def resolved_contact_email(self) -> str:
         """The contact email, which defaults to the log-in email."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 
-from bot.errors import IppbotError, exit_code_for
+from bot.errors import Interrupted, IppbotError, exit_code_for
 from bot.settings import Settings, TraceMode, load_settings
 
 
@@ -138,7 +138,9 @@ def demo() -> None:
 def portal_serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port; 0 picks a free one.")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default 8765, as IPPBOT_PORTAL_URL); 0 picks a free one.")
+    ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Where the portal keeps its state.")] = None,
     layout: Annotated[
         Literal["v1", "v2"] | None, typer.Option(help="Page layout to serve.")
@@ -153,7 +155,8 @@ def portal_serve(
 ) -> None:
     """Serve the mock portal; prints `portal listening on http://H:P` once it accepts.
 
-    Options not listed here go to the portal as given (`python -m fixtures.portal --help`).
+    Use --port 8765 to match the default IPPBOT_PORTAL_URL. Options not listed here go to the portal
+    as given (`python -m fixtures.portal --help`), such as `--captcha-login off|slider`.
     """
     given = {
         "--host": host,
@@ -166,16 +169,25 @@ def portal_serve(
     _exec_portal(_flags(given) + ctx.args)
 
 
+HeadedOption = Annotated[bool, typer.Option("--headed", help="Show the browser (full Chromium).")]
+PauseOption = Annotated[
+    bool,
+    typer.Option("--pause-on-failure", help="With --headed: a person completes a slider check or types the code."),
+]
+
+
 @account_app.command("register")
-def account_register() -> None:
+def account_register(headed: HeadedOption = False, pause_on_failure: PauseOption = False) -> None:
     """Register the configured account on the portal (verification code from the mailbox)."""
-    account_command.register(_settings())
+    account_command.register(_settings(headless=False if headed else None,
+                                       pause_on_failure=True if pause_on_failure else None))
 
 
 @account_app.command("login")
-def account_login() -> None:
+def account_login(headed: HeadedOption = False, pause_on_failure: PauseOption = False) -> None:
     """Log in with the configured account and store the session in the data dir."""
-    account_command.login(_settings())
+    account_command.login(_settings(headless=False if headed else None,
+                                    pause_on_failure=True if pause_on_failure else None))
 
 
 @app.command()
@@ -316,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="ippbot")
     except IppbotError as exc:
         typer.echo(f"ippbot: {exc}", err=True)
-        sys.exit(exit_code_for(exc))
+        sys.exit(exc.exit_code if isinstance(exc, Interrupted) else exit_code_for(exc))
 
 
 if __name__ == "__main__":

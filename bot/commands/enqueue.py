@@ -22,5 +22,5 @@ def enqueue(settings: Settings, files: list[Path]) -> int:
         added, skipped = ledger.add(entries, account=settings.email)  # the configured account files them
         if added:
             queue(settings).trigger(settings.email)
-    typer.echo(f"enqueued {added} entries, skipped {skipped} already in the ledger")
+    typer.echo(f"enqueued {added} {'entry' if added == 1 else 'entries'}, skipped {skipped} already in the ledger")
     return EXIT_OK

@@ -1,15 +1,24 @@
-"""`ippbot run`: work the queue in this process, with a progress bar on a terminal, and write the report."""
+"""`ippbot run`: work the queue in this process, with a progress bar on a terminal, and write the report.
+
+Ctrl-C and SIGTERM stop the run at a safe point (`bot.run.interrupts`): the report is written and
+says so, one line on stderr names what was left in flight and that the next run settles it, and
+the exit code is 130 (SIGINT) or 143 (SIGTERM).
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from bot.errors import EXIT_FAILED, EXIT_OK
-from bot.run.artifacts import RunDir
+from bot.errors import EXIT_FAILED, EXIT_OK, Interrupted
+from bot.run.artifacts import EntryResult, RunDir, RunSummary
+from bot.run.interrupts import handling_signals, how
+from bot.run.pause import needs_window, tell_operator
 from bot.run.preflight import check_data_dir
 from bot.run.report import write_report
 from bot.run.runner import Runner, RunOptions
@@ -18,42 +27,116 @@ from bot.store.ledger import Ledger
 from bot.store.queue import UNFINISHED
 from bot.store.records import Record
 
-NOT_DONE = ("failed", "dead", "needs_human", "unknown")
+if TYPE_CHECKING:
+    from rich.console import Console
+
+IN_FLIGHT = ("claimed", "submitting", "unknown")  # what an interrupted entry is left as
+SHOWN_KEYS = 3  # keys named in the interrupt's line; the rest are counted
 
 
 def run(settings: Settings, options: RunOptions) -> int:
     """Work the queue in this process until it is empty or the limit is reached."""
     check_data_dir(settings)
-    with Ledger.open(settings) as ledger:
+    if (line := needs_window(settings)) is not None:
+        tell_operator(line)
+    run_dir = RunDir(settings.runs_dir, options.run_id)
+    with Ledger.open(settings) as ledger, handling_signals(options.stop):
         watched = options.progress is None and sys.stdout.isatty()  # a person watches: a bar, not log lines
-        with _progress_bar(ledger, watched) as bar:
-            if watched:
-                options.progress = bar
-                options.console_level = options.console_level or "warning"
-            summary = Runner(settings, ledger, options).run()
-        report = write_report(RunDir(settings.runs_dir, options.run_id))
-    worked = summary.entries
-    bad = [e for e in worked if e.state in NOT_DONE]
-    counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items() if n)
-    typer.echo(f"run {summary.run_id}: {len(worked)} entries worked, {len(bad)} not done; ledger: {counts}")
+        try:
+            with progress_bar(ledger, watched) as bar:
+                if watched:
+                    options.progress = bar
+                    options.console_level = options.console_level or "warning"
+                summary = Runner(settings, ledger, options).run()
+        except Interrupted as stopped:  # the summary is written: the report says so, and one line what was left
+            report = write_report(run_dir)
+            detail = interrupted_detail(run_dir.read_summary(), how(options.stop), report)
+            raise Interrupted(stopped.signal_name, stopped.signal_number, detail) from None
+        report = write_report(run_dir)
+    typer.echo(summary_line(summary))
     typer.echo(f"report: {report}")
-    return EXIT_FAILED if bad else EXIT_OK
+    return EXIT_OK if all(e.state == "confirmed" for e in summary.entries) else EXIT_FAILED
+
+
+def summary_line(summary: RunSummary) -> str:
+    """The run in one line, as it always read (`N entries worked, M not done; ledger: ...`, which cron logs
+    are searched for), with the entries settled from an earlier run counted, and how those not done ended."""
+    worked = summary.entries
+    head = f"run {summary.run_id}: {plural(len(worked), 'entry', 'entries')} worked"
+    reconciled = sum(e.reconciled for e in worked)
+    head += f" ({reconciled} reconciled from an earlier run)" if reconciled else ""
+    not_done = [e for e in worked if e.state != "confirmed"]
+    head += f", {len(not_done)} not done"
+    if not_done:
+        ended = ", ".join(f"{n} {state}" for state, n in _states(not_done).items())
+        later = [e.next_try_at for e in not_done if e.state == "pending" and e.next_try_at]
+        ended += f", the first tried again from {min(later)}" if later else ""
+        head += f" ({ended})"
+    counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items() if n) or "empty"
+    return f"{head}; ledger: {counts}"
+
+
+def interrupted_detail(summary: RunSummary, asked: str, report: Path) -> str:
+    """What the interrupt's one line says after "interrupted by SIGINT": how it was asked, what was left
+    in flight, what was not started, that the next run settles it, and where the report is."""
+    left = [e for e in summary.entries if e.state in IN_FLIGHT]
+    named = ", ".join(f"{e.key} ({e.state})" for e in left[:SHOWN_KEYS])
+    named += f" and {len(left) - SHOWN_KEYS} more" if len(left) > SHOWN_KEYS else ""
+    waiting = sum(n for state, n in summary.counts.items() if state in UNFINISHED and state != "waiting")
+    unstarted = max(waiting - len(left), 0)
+    rest = plural(unstarted, "entry", "entries") + " not worked yet"
+    it = "it" if len(left) == 1 else "them"
+    if left and unstarted:
+        what = f"left {named}, and {rest}: the next `ippbot run` settles {it} first, then works the rest"
+    elif left:
+        what = f"left {named}: the next `ippbot run` settles {it}"
+    elif unstarted:
+        what = f"no entry was in flight; {rest}: the next `ippbot run` works {'it' if unstarted == 1 else 'them'}"
+    else:
+        what = "no entry was in flight, and none is left to work"
+    asked_by = f"({asked}) " if asked else ""
+    return f"{asked_by}at a safe point: {what}; report: {report}"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """`1 entry`, `2 entries`."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def _states(entries: list[EntryResult]) -> dict[str, int]:
+    """How many entries ended in each state, "back in line" (pending) last, so its time can follow it."""
+    counts: dict[str, int] = {}
+    for entry in sorted(entries, key=lambda e: e.state == "pending"):
+        label = "back in line" if entry.state == "pending" else entry.state
+        counts[label] = counts.get(label, 0) + 1
+    return counts
 
 
 @contextmanager
-def _progress_bar(ledger: Ledger, shown: bool) -> Iterator[Callable[[Record], None]]:
-    """A progress bar over the entries due, advanced once per entry worked (nothing when not shown)."""
+def progress_bar(ledger: Ledger, shown: bool, *,
+                 console: Console | None = None) -> Iterator[Callable[[Record], None]]:
+    """A progress bar over the entries due, advanced once per entry (nothing when not shown).
+
+    Entries, not attempts: an entry worked again (reconciled, then filed) moves the bar once. Keys
+    are shown as typed: no rich markup, no emoji codes (`ipr:copyright:CN:1` stays as it is).
+    """
     if not shown:
         yield lambda _record: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     total = sum(1 for row in ledger.rows() if row.state in UNFINISHED and row.state != "waiting")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=False) as progress:
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    screen = console or Console(emoji=False, markup=False, highlight=False)
+    seen: set[str] = set()
+    with Progress(*columns, console=screen, transient=False) as progress:
         task = progress.add_task("filing", total=total)
 
         def advance(record: Record) -> None:
-            progress.update(task, advance=1, description=f"{record.state:<10} {record.key[:40]}")
+            step = 0 if record.key in seen else 1
+            seen.add(record.key)
+            progress.update(task, total=max(total, len(seen)), advance=step,
+                            description=f"{record.state:<10} {record.key[:40]}")
 
         yield advance

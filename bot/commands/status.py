@@ -1,6 +1,15 @@
-"""`ippbot status`: every entry with its state, attempts, portal reference and last error (or JSON)."""
+"""`ippbot status`: every entry with its state, attempts, portal reference and last error (or JSON).
+
+The table has a header and columns as wide as their widest value; keys print exactly as typed
+(plain text: no markup, no emoji codes). The last error is said by its root cause: for an entry
+whose click went unanswered and that the portal's records proved absent, what answered the click
+(from its history), not the ledger's "reconciled: not on the portal". `--json` is the ledger's
+rows as they are.
+"""
 
 from __future__ import annotations
+
+import re
 
 import typer
 from pydantic import TypeAdapter
@@ -10,19 +19,56 @@ from bot.settings import Settings
 from bot.store.ledger import Ledger
 from bot.store.records import StatusRow
 
+HEADER = ("STATE", "KIND", "ATTEMPTS", "KEY", "PORTAL REF", "LAST ERROR")
+EMPTY = "no entries; run `ippbot enqueue FILE...` to add some"
+RECONCILED_ABSENT = "reconciled: not on the portal"  # the ledger's words for an entry it put back so
+_CONTEXT_SUFFIX = re.compile(r"\s*\((?:entry|step|url)=[^()]*\)\s*$")
+
 
 def status(settings: Settings, as_json: bool) -> int:
     """Every entry with its state, attempts, portal reference and last error."""
     with Ledger.open(settings) as ledger:
         rows = ledger.rows()
-    if as_json:
-        typer.echo(TypeAdapter(list[StatusRow]).dump_json(rows).decode())  # 4x faster than json.dumps over 10,000
+        if as_json:
+            typer.echo(TypeAdapter(list[StatusRow]).dump_json(rows).decode())  # 4x faster than json.dumps over 10,000
+            return EXIT_OK
+        table = [_cells(row, ledger) for row in rows]
+    if not table:
+        typer.echo(EMPTY)
         return EXIT_OK
-    for row in rows:
-        extra = row.portal_ref or ""
-        extra += f" ({row.portal_status})" if row.portal_status else ""
-        extra += f" - {row.error}" if row.error and row.state != "confirmed" else ""
-        extra += (f" - the portal holds it again as {', '.join(row.copies)}: withdraw the extra copy on the portal"
-                  if row.copies else "")
-        typer.echo(f"{row.state:<12} {row.kind:<9} {row.attempts:>2}  {row.key}  {extra}")
+    for line in aligned([HEADER, *table]):
+        typer.echo(line)
     return EXIT_OK
+
+
+def aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows as lines with each column as wide as its widest cell (numbers right-aligned, the last column free)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(width) if i == 2 else cell.ljust(width)
+                 for i, (cell, width) in enumerate(zip(row, widths, strict=False))]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return lines
+
+
+def _cells(row: StatusRow, ledger: Ledger) -> tuple[str, ...]:
+    ref = row.portal_ref or ""
+    ref += f" ({row.portal_status})" if row.portal_status else ""
+    note = shown_error(row, ledger) if row.error and row.state != "confirmed" else ""
+    if row.copies:
+        copies = f"the portal holds it again as {', '.join(row.copies)}: withdraw the extra copy on the portal"
+        note = f"{note} - {copies}" if note else copies
+    return (row.state, row.kind, str(row.attempts), row.key, ref, note)
+
+
+def shown_error(row: StatusRow, ledger: Ledger) -> str:
+    """The row's last error by its root cause (see the module's docstring)."""
+    error = row.error or ""
+    if RECONCILED_ABSENT not in error:
+        return error
+    clicks = [t for t in ledger.history(row.key) if t.to_state == "unknown"]
+    if not clicks:
+        return error
+    cause = _CONTEXT_SUFFIX.sub("", clicks[-1].detail)
+    return error.replace(RECONCILED_ABSENT, f"not filed: {cause}")

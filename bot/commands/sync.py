@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.errors import EXIT_OK
+from bot.run.preflight import check_data_dir, check_portal
 from bot.run.sync import sync
 from bot.settings import Settings
 from bot.store.ledger import Ledger
@@ -13,7 +14,9 @@ SHOWN = 5  # counter-notices listed by name; the rest are counted
 
 
 def sync_command(settings: Settings) -> int:
-    """Read the portal back into the ledger and say what changed."""
+    """Read the portal back into the ledger and say what changed (a portal that does not answer: exit 3)."""
+    check_portal(settings)  # one line with the fix, as `ippbot run` says it, not a browser's error
+    check_data_dir(settings)
     with Ledger.open(settings) as ledger:
         result = sync(settings, ledger)
     waiting = result.counter_notices

@@ -73,6 +73,11 @@ class EntryResult(BaseModel):
     screenshot: str | None = None
     trace: str | None = None
     har: str | None = None
+    reconciled: bool = False  # settled at the run's start: an earlier run left it unknown
+    next_try_at: str | None = None  # back in line: not tried again before then (ISO, UTC)
+    # what the run knew while it worked the entry, not kept in summary.json
+    proven_absent: bool = Field(default=False, exclude=True)  # its click went unanswered; not on the portal
+    cause: str | None = Field(default=None, exclude=True)  # what answered that click (a 503, a reset)
 
 
 class RunSummary(BaseModel):

@@ -2,13 +2,14 @@
 
 Each check raises `EnvironmentProblem` (exit code 3) with one line saying what to do, so a
 command fails in a second with a fix instead of a minute later with a browser error.
-Commands call them first: `ippbot account ...` and `ippbot selectors check` check the
+Commands call them first: `ippbot run`, `sync`, `account ...` and `selectors check` check the
 portal; a run checks the data dir too.
 """
 
 from __future__ import annotations
 
 import tempfile
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -16,6 +17,7 @@ from bot.errors import EnvironmentProblem
 from bot.settings import Settings
 
 PORTAL_TIMEOUT_S = 5.0
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def check_portal(settings: Settings, *, timeout_s: float = PORTAL_TIMEOUT_S) -> None:
@@ -24,10 +26,17 @@ def check_portal(settings: Settings, *, timeout_s: float = PORTAL_TIMEOUT_S) -> 
     try:
         httpx.get(url, timeout=timeout_s)
     except httpx.HTTPError:
-        raise EnvironmentProblem(
-            f"portal at {url} is unreachable",
-            fix="start it: ippbot portal serve --port 8765, or set IPPBOT_PORTAL_URL",
-        ) from None
+        raise EnvironmentProblem(f"portal at {url} is unreachable", fix=unreachable_fix(url)) from None
+
+
+def unreachable_fix(url: str) -> str:
+    """What to do about a portal that does not answer: on this machine, start the mock portal on the
+    port the URL names (so the configured URL is right as it is); elsewhere, check the URL."""
+    parts = urlsplit(url)
+    if parts.hostname in LOCAL_HOSTS:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"start it: ippbot portal serve --port {port}, or set IPPBOT_PORTAL_URL"
+    return "check IPPBOT_PORTAL_URL and that this machine reaches that address"
 
 
 def check_data_dir(settings: Settings) -> None:

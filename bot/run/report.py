@@ -6,7 +6,8 @@ pointing at the run's files. The page is plain HTML with inline CSS and inline S
 no external asset, and a Content-Security-Policy that forbids both, so a hostile entry key can
 do nothing even if it got past the escaping (Jinja2 autoescape). It shows:
 
-* a header: run id, portal, start, end, duration;
+* a header: run id, portal, start, end, duration; a banner when the run was interrupted (Ctrl-C,
+  SIGTERM), saying what that left and that the next run settles it;
 * one coloured tile per state with its count;
 * the entries: key, kind, state badge, portal reference, attempts, duration, and the last error
   in plain words (`plain_error`);
@@ -63,6 +64,7 @@ PLAIN_ERRORS: dict[str, str] = {
     "PortalTimeout": "the portal was too slow to answer",
     "PortalServerError": "the portal had a server error or dropped the connection",
     "RateLimited": "the portal asked us to slow down",
+    "PortalMaintenance": "the portal was down for maintenance",
     "SessionExpired": "the portal's log-in session expired",
     "AccountBusy": "another run was working this account",
 }
@@ -70,6 +72,8 @@ PLAIN_ERRORS: dict[str, str] = {
 STATE_ERRORS = {"unknown": "SubmitOutcomeUnknown", "needs_human": "NeedsHuman"}
 _CONTEXT_SUFFIX = re.compile(r"\s*\((?:entry|step|url)=[^()]*\)\s*$")
 _GAVE_UP = re.compile(r"^(gave up after \d+ attempts?); last: (.*)$", re.DOTALL)
+_NOT_FILED = "not filed: "  # the runner's words for a click the portal's records proved went nowhere
+SIGNALS = {"SIGINT": "Ctrl-C (SIGINT)", "SIGTERM": "SIGTERM"}
 
 HERE = PurePosixPath(".")
 CHART_WIDTH, CHART_LABEL, CHART_BAR, CHART_ROW = 960, 210, 430, 30
@@ -165,6 +169,8 @@ class Report:
     bars: list[Bar]
     chart_height: int
     run_folder: str
+    interrupted: str = ""  # how the run was stopped (Ctrl-C, SIGTERM), or "" when it ran to its end
+    in_flight: int = 0  # entries an interrupt left claimed, submitting or unknown
 
 
 # -- the public entry points ------------------------------------------------------------------
@@ -242,6 +248,8 @@ def plain_error(kind: str | None, message: str | None) -> str:
     gave_up = _GAVE_UP.match(text)
     if gave_up:
         return f"{gave_up.group(1)}; last: {plain_error(kind, gave_up.group(2))}"
+    if text.startswith(_NOT_FILED):
+        return f"{_NOT_FILED}{plain_error(kind, text.removeprefix(_NOT_FILED))}"
     sentence = PLAIN_ERRORS.get(kind or "")
     if sentence is None:
         return text or f"failed with {kind}"
@@ -277,6 +285,8 @@ def build_report(summary: RunSummary, prefix: PurePosixPath = HERE,
         rows=rows, refused=_refused(entries), thumbnails=[r for r in rows if r.screenshot],
         artifacts=_artifacts(entries, prefix), bars=bars, chart_height=height,
         run_folder=str(run_root) if run_root else "",
+        interrupted=SIGNALS.get(summary.interrupted, summary.interrupted) if summary.interrupted else "",
+        in_flight=sum(e.state in ("claimed", "submitting", "unknown") for e in entries),
     )
 
 
@@ -330,10 +340,16 @@ def _row(entry: EntryResult, prefix: PurePosixPath) -> Row:
     return Row(key=entry.key, kind=entry.kind, state=entry.state, label=label, colour=colour,
                portal_ref=entry.portal_ref or "", existing=entry.existing, attempts=entry.attempts,
                duration=duration_text(entry.duration_ms) if entry.duration_ms else "",
-               error=plain_error(kind, shown) if shown else "",
+               error=_with_next_try(plain_error(kind, shown), entry) if shown else "",
                detail=_CONTEXT_SUFFIX.sub("", mask_secrets(shown or "")),
                screenshot=relative_link(entry.screenshot, prefix), trace=relative_link(entry.trace, prefix),
                har=relative_link(entry.har, prefix))
+
+
+def _with_next_try(error: str, entry: EntryResult) -> str:
+    if entry.state == "pending" and entry.next_try_at:
+        return f"{error}; back in line, tried again from {_when(entry.next_try_at)}"
+    return error
 
 
 def _refused(entries: Sequence[EntryResult]) -> list[Refused]:

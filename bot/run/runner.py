@@ -4,20 +4,36 @@ What a run does, in order:
 1. take the account's lease (a second run on the same account stops here);
 2. hand back what a crashed run left (`recover_stale`) and settle every entry in doubt
    (`unknown`) against the portal's own records before anything new is filed;
-3. claim due entries one by one; for each: a fresh context with the stored session, the
-   entry's flow (`bot.run.attempt.attempt`, which looks the record up before it files),
-   "submitting" committed right before the final click, then confirmed with the portal's reference;
+3. claim due entries one by one, each at most once a run; for each: a fresh context with the
+   stored session, the entry's flow (`bot.run.attempt.attempt`, which looks the record up before
+   it files), "submitting" committed right before the final click, then confirmed with the
+   portal's reference;
 4. write the run's artifacts (summary.json, traces, HARs, confirmation screenshots).
 
 Outcomes: a transient error before the click goes back to pending with back-off; after the
-click the entry is `unknown` and is reconciled at once (`bot.run.attempt.settle`); a permanent
-one fails with the portal's reason. The run never files on a guess.
+click the entry is `unknown` and is reconciled at once (`bot.run.attempt.settle`): found, it is
+confirmed; proven absent, it goes back in line with the same back-off. A permanent error fails
+the entry with the portal's reason. The run never files on a guess.
+
+Attempts over time, not in a burst: `IPPBOT_MAX_ATTEMPTS` counts the runs an entry may take. A
+run claims an entry once (each step of that attempt tried `IPPBOT_RETRY_ATTEMPTS` times); put
+back, the entry waits a back-off that doubles with its attempts, across runs (`bot.run.backoff`).
+When the head of the line is an entry this run has tried, the run ends; when it is one backing
+off from an earlier run, the run waits for it (up to `RunOptions.max_wait_s`). What an entry
+ended with is said by its root cause (a 503 after the click, not "reconciled: not on the portal").
+
+Interrupts (`bot.run.interrupts`): Ctrl-C or SIGTERM stops the run at its next safe point
+(before a claim, before an entry's form, before "submitting" is committed; a submit already
+committed runs on to its answer). When the signal reached the browser too (Ctrl-C goes to the
+whole process group), whatever fails then fails because of the stop: nothing is retried,
+marked failed or handed to the Inspector; the entry stays as the ledger has it (`claimed`,
+`submitting`, `unknown`) for the next run's `recover_stale` and reconciliation. The summary
+records the stop (`RunSummary.interrupted`) and the run ends with `Interrupted`.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import signal
 import socket
 import time
@@ -26,7 +42,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
-from playwright.sync_api import Page, sync_playwright
+import tenacity
+from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from structlog.typing import FilteringBoundLogger
 
 from bot import logs
@@ -38,14 +56,18 @@ from bot.errors import (
     PermanentPortalError,
     PortalError,
     PortalRejected,
+    RateLimited,
     SubmitOutcomeUnknown,
+    first_line,
 )
 from bot.locators import Selectors
-from bot.retry import build_retrying, next_attempt_delay
+from bot.retry import build_retrying, classify
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, new_run_id
 from bot.run.attempt import Attempt, attempt, settle
+from bot.run.backoff import Backoff, aware
 from bot.run.contexts import StepRecorder, flow_context
 from bot.run.evidence import Evidence
+from bot.run.interrupts import Stop, signal_point
 from bot.run.pause import failure_inspector
 from bot.run.preflight import check_data_dir, check_portal
 from bot.settings import Settings
@@ -56,6 +78,7 @@ from flows.session import ensure_session
 
 LEASE_TTL_S = 300.0
 KILL_HOOK_ENV = "IPPBOT_TEST_KILL_AT"  # tests only: SIGKILL this process at the named step
+RECONCILED_ABSENT = "reconciled: not on the portal"  # what the ledger writes on an entry it put back so
 
 
 @dataclass
@@ -67,14 +90,17 @@ class RunOptions:
     progress: Callable[[Record], None] | None = None
     run_id: str = field(default_factory=new_run_id)
     console_level: str | None = None
-    max_wait_s: float = 300.0  # a run waits this long at most for entries backing off, then ends
-    sleep: Callable[[float], None] = time.sleep  # allowed: injectable wait while the portal asks us to back off
+    max_wait_s: float = 300.0  # a run waits this long at most for an entry backing off, then ends
+    sleep: Callable[[float], None] | None = None  # default: `stop.sleep`, which a stop cuts short
+    stop: Stop = field(default_factory=Stop)  # `bot.run.interrupts.handling_signals` routes signals to it
 
 
 def kill_point(step: str) -> None:
-    """Die here, hard, when a reliability test names this step (never set in production)."""
+    """Die here, hard, when a reliability test names this step; or send the signal a test names (never
+    set in production)."""
     if os.environ.get(KILL_HOOK_ENV) == step:
         os.kill(os.getpid(), signal.SIGKILL)
+    signal_point(step)
 
 
 class Runner:
@@ -93,11 +119,17 @@ class Runner:
         self.summary = RunSummary(run_id=self.options.run_id, started_at=_now_iso(),
                                   portal_url=settings.portal_url, trace_mode=settings.trace)
         self.selectors = Selectors.load(settings.resolved_selectors_dir())
-        self.rng = random.Random()
+        self.stop = self.options.stop
+        self.sleep = self.options.sleep or self.stop.sleep
+        self.backoff = Backoff(settings)
+        self.tried: set[str] = set()
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> RunSummary:
-        """Work every due entry (up to the limit); returns the run's summary."""
+        """Work every due entry (up to the limit); returns the run's summary.
+
+        Raises `Interrupted` when a stop was asked for (the summary is written first).
+        """
         check_data_dir(self.settings)
         check_portal(self.settings)
         self.run_dir.create()
@@ -105,15 +137,27 @@ class Runner:
                        console_level=self.options.console_level)
         self._take_lease()
         try:
-            self.ledger.recover_stale()
-            with sync_playwright() as pw, open_browser(self.settings, pw) as browser:
-                self._preflight(browser)
-                self._settle_in_doubt(browser)
-                self._work(browser)
+            self.stop.check()
+            self._in_browser()
+        except Exception as exc:  # once stopped, whatever failed failed because of the stop
+            if not self.stop.requested:
+                raise
+            logs.mute_console()
+            self.log.info("run.interrupted", signal=self.stop.signal_name, error=first_line(exc))
         finally:
             self.ledger.release_lease(self.account, self.holder)
             self._finish()
+        if self.stop.requested:
+            raise self.stop.interrupted()
         return self.summary
+
+    def _in_browser(self) -> None:
+        self.ledger.recover_stale()
+        self.backoff.load(self.ledger, self.account)
+        with sync_playwright() as pw, open_browser(self.settings, pw) as browser:
+            self._preflight(browser)
+            self._settle_in_doubt(browser)
+            self._work(browser)
 
     def _take_lease(self) -> None:
         """Take the account's lease; a lease left by a killed run on this machine is taken over."""
@@ -132,7 +176,7 @@ class Runner:
         with self.evidence.context(browser, None) as context:
             ctx = self._flow_ctx(context.new_page(), "preflight")
             try:
-                build_retrying(self.settings, log=ctx.log)(lambda: ensure_session(ctx))
+                self._retrying(ctx)(lambda: ensure_session(ctx))
             except PortalRejected as exc:
                 raise ConfigError(f"log-in to {self.settings.portal_url} as {self.account} failed "
                                   f"({'; '.join(exc.field_errors.values()) or exc.reason}); check IPPBOT_EMAIL and "
@@ -140,6 +184,7 @@ class Runner:
 
     def _settle_in_doubt(self, browser: BrowserSession) -> None:
         for record in self.ledger.in_doubt(self.account):
+            self.stop.check()
             if record.state == "unknown":
                 self._reconcile(browser, record)
 
@@ -148,46 +193,61 @@ class Runner:
         while self.options.limit is None or done < self.options.limit:
             self.ledger.renew_lease(self.account, self.holder, LEASE_TTL_S)
             kill_point("between_entries")
+            self.stop.check()
+            if not self._head_may_go():
+                return
             record = self.ledger.claim_next(self.account, holder=self.holder)
             if record is None:
                 if self._wait_for_next_due():
                     continue
                 return
+            self.backoff.claimed(record.key)
             self._work_entry(browser, record)
             done += 1
+
+    def _head_may_go(self) -> bool:
+        """Whether the entry heading the line may be claimed now: never twice a run, and not before its
+        back-off (waited for when it is short; it ends the run when it is not)."""
+        due = self.ledger.next_due(self.account)
+        head = self.backoff.at(due) if due is not None else None
+        if head is None:
+            return True
+        if head.key in self.tried:
+            self.log.info("run.each_entry_once", next_entry=head.key, not_before=head.not_before.isoformat())
+            return False
+        return self._wait_until(head.not_before)
 
     def _wait_for_next_due(self) -> bool:
         """Wait for the next entry backing off (the portal asked us to wait); False when none is due soon."""
         due = self.ledger.next_due(self.account)
-        if due is None:
-            return False
-        wait = (due - datetime.now(UTC)).total_seconds()
+        return due is not None and self._wait_until(due)
+
+    def _wait_until(self, moment: datetime) -> bool:
+        """Wait until `moment` when it is near enough (`max_wait_s`); False when the run should end instead."""
+        wait = (moment - datetime.now(UTC)).total_seconds()
+        if wait <= 0:
+            return True
         if wait > self.options.max_wait_s:
-            self.log.info("run.leaving_for_later", next_due=due.isoformat(), wait_s=round(wait))
+            self.log.info("run.leaving_for_later", next_due=moment.isoformat(), wait_s=round(wait))
             return False
-        self.log.info("run.backing_off", wait_s=round(max(wait, 0), 1))
-        self.options.sleep(max(wait, 0))
+        self.log.info("run.backing_off", wait_s=round(wait, 1))
+        self.sleep(wait)
         return True
 
     # -- one entry ------------------------------------------------------------------------------
     def _work_entry(self, browser: BrowserSession, record: Record) -> None:
         started = time.monotonic()
+        self.tried.add(record.key)
         entry = record.entry.model_copy(update={"payload": self.ledger.payload_to_file(record)})
         self.run_dir.entry(record.key).write_text(entry.model_dump_json(indent=2), encoding="utf-8")  # for replay
         result = EntryResult(key=record.key, kind=record.kind, state=record.state, attempts=record.attempts)
-        with self.evidence.context(browser, record.key) as context:
-            page = context.new_page()
-            failed = self._attempt(page, record, result)
-            self.evidence.keep(context, page, result, failed)
-        final = self.ledger.get(record.key)
-        result.state, result.attempts = final.state, final.attempts
-        result.portal_ref, result.error = final.portal_ref, final.error
-        result.duration_ms = round((time.monotonic() - started) * 1000)
-        result.steps = self.recorder.pop(record.key)
-        # one result per entry: a second try in the same run (after proof it was not filed) replaces the first
-        self.summary.entries = [e for e in self.summary.entries if e.key != record.key] + [result]
-        if self.options.progress:
-            self.options.progress(final)
+        try:
+            with self.evidence.context(browser, record.key) as context:
+                page = context.new_page()
+                failed = self._attempt(page, record, result)
+                self._keep(context, page, result, failed)
+        finally:  # an interrupted entry is in the summary too, as the ledger left it
+            self._record(record.key, result, started)
 
     def _attempt(self, page: Page, record: Record, result: EntryResult) -> bool:
         """Run the entry's flow and move the ledger by its outcome; True when it did not confirm."""
@@ -196,12 +256,18 @@ class Runner:
         ctx.before_submit = lambda: self._submitting(record.key, state)
         ctx.after_click = lambda: kill_point("after_click")
         kill_point("before_form")  # before the flow's first try opens anything
+        self.stop.check()
 
         def unknown(exc: BaseException) -> None:
+            if self.stop.requested:  # the stop (or the browser it took down) cut the answer off
+                why = f"interrupted by {self.stop.signal_name} after the submit click: the next run looks it up"
+                self.ledger.mark_unknown(record.key, why, version=state["version"])
+                return
             self.ledger.mark_unknown(record.key, logs.mask_secrets(str(exc)), version=state["version"])
+            self._inspect(page, exc)  # the page still shows what answered the click
 
         payload = self.ledger.payload_to_file(record)
-        outcome = attempt(ctx, payload, build_retrying(self.settings, log=ctx.log), on_unknown=unknown)
+        outcome = attempt(ctx, payload, self._retrying(ctx), on_unknown=unknown)
         if outcome.filed is not None:
             kill_point("after_confirmation")
             self.ledger.confirm(record.key, outcome.filed.reference, existing=outcome.filed.existing,
@@ -210,15 +276,22 @@ class Runner:
             result.refused = [r.model_dump() for r in outcome.filed.refused]
             return False
         assert outcome.error is not None
-        result.error_class = type(outcome.error).__name__
+        error = root_cause(outcome.error)
+        result.error_class = type(error).__name__
         if outcome.clicked:
-            return self._settled(record.key, outcome)
-        self._failed(record, state, outcome.error, page)
+            return self._settled(record.key, outcome, result)
+        if self.stop.requested:  # the stop cut it short, or took the browser with it: it stays claimed
+            raise self.stop.interrupted()
+        self._failed(record, state, error, page)
         return True
 
     def _submitting(self, key: str, state: dict[str, int]) -> None:
-        """Commit "submitting" before the click; the flow clicks only after this returns."""
+        """Commit "submitting" before the click; the flow clicks only after this returns.
+
+        The last safe point of an entry: once "submitting" is committed, the submit goes on to its answer.
+        """
         kill_point("after_fields")
+        self.stop.check()
         state["version"] = self.ledger.mark_submitting(key, version=state["version"]).version
         kill_point("after_submitting_committed")
 
@@ -228,43 +301,114 @@ class Runner:
             exc = PortalError(f"{type(exc).__name__}: {exc}", entry=record.key)
         current = self.ledger.get(record.key)
         message = logs.mask_secrets(str(exc))
-        (self.options.on_failure or failure_inspector(self.settings))(page, exc)
+        self._inspect(page, exc)
         if isinstance(exc, PermanentPortalError):
             self.ledger.fail(record.key, message, version=state["version"])
         else:
-            delay = next_attempt_delay(current.attempts, self.settings, self.rng)
+            delay = self.backoff.delay(record.key, current.attempts)
+            if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+                delay = max(delay, exc.retry_after_s)
             self.ledger.retry_later(record.key, message, delay, version=state["version"])
         self.log.warning("entry.failed", entry=record.key, error=type(exc).__name__, detail=message)
+
+    def _inspect(self, page: Page, exc: BaseException) -> None:
+        """Hand the failed page to the operator (the Inspector, in a headed run with pause-on-failure)."""
+        hook = self.options.on_failure or failure_inspector(self.settings, stop=self.stop)
+        hook(page, exc)
+
+    def _keep(self, context: BrowserContext, page: Page, result: EntryResult, failed: bool) -> None:
+        """The entry's evidence; once stopped, the browser may be gone with it, and then there is none."""
+        try:
+            self.evidence.keep(context, page, result, failed)
+        except PlaywrightError:
+            if not self.stop.requested:
+                raise
+
+    def _record(self, key: str, result: EntryResult, started: float) -> None:
+        """Complete the entry's result from the ledger, note its back-off, and tell the progress bar."""
+        final = self.ledger.get(key)
+        result.state, result.attempts = final.state, final.attempts
+        result.portal_ref = final.portal_ref
+        result.error = self._shown_error(final, result)
+        if final.state == "pending" and not result.reconciled:  # settled at the start: it goes now
+            put_back = (self.backoff.proven_absent(final, put_back_at=aware(final.updated_at))
+                        if result.proven_absent else self.backoff.retried_later(final))
+            result.next_try_at = put_back.not_before.isoformat(timespec="seconds")
+        result.duration_ms = round((time.monotonic() - started) * 1000)
+        result.steps = self.recorder.pop(key)
+        # one result per entry: filed after it was reconciled, it is the one entry, reconciled and filed
+        earlier = [e for e in self.summary.entries if e.key == key]
+        result.reconciled = result.reconciled or any(e.reconciled for e in earlier)
+        self.summary.entries = [e for e in self.summary.entries if e.key != key] + [result]
+        if self.options.progress and not self.stop.requested:
+            self.options.progress(final)
+
+    def _shown_error(self, final: Record, result: EntryResult) -> str | None:
+        """The entry's last error by its root cause: for one proven absent after its click, what
+        answered the click, not the ledger's "reconciled: not on the portal"."""
+        error = final.error
+        if not result.proven_absent or not error or RECONCILED_ABSENT not in error or not result.cause:
+            return error
+        return error.replace(RECONCILED_ABSENT, f"not filed: {result.cause}")
 
     # -- reconciliation -------------------------------------------------------------------------
     def _reconcile(self, browser: BrowserSession, record: Record) -> None:
         """Settle an entry a crashed run left `unknown`, before anything new is filed."""
-        with self.evidence.context(browser, record.key) as context:
-            ctx = self._flow_ctx(context.new_page(), record.key)
-            error = SubmitOutcomeUnknown(record.error or "left unknown by an earlier run", entry=record.key)
-            payload = self.ledger.payload_to_file(record)
-            self._settled(record.key, settle(ctx, payload, build_retrying(self.settings, log=ctx.log), error))
+        started = time.monotonic()
+        result = EntryResult(key=record.key, kind=record.kind, state=record.state, attempts=record.attempts,
+                             reconciled=True)
+        try:
+            with self.evidence.context(browser, record.key) as context:
+                ctx = self._flow_ctx(context.new_page(), record.key)
+                error = SubmitOutcomeUnknown(record.error or "left unknown by an earlier run", entry=record.key)
+                payload = self.ledger.payload_to_file(record)
+                self._settled(record.key, settle(ctx, payload, self._retrying(ctx), error), result)
+        finally:
+            self._record(record.key, result, started)
 
-    def _settled(self, key: str, outcome: Attempt) -> bool:
+    def _settled(self, key: str, outcome: Attempt, result: EntryResult) -> bool:
         """Move an unknown entry by what the portal's records said: found -> confirmed, absent -> pending.
 
         True unless found. A look-up that failed leaves the entry unknown: the next run settles it first.
         """
+        if outcome.error is not None and not result.reconciled:
+            result.cause = plain_message(outcome.error)  # "no confirmation after the submit: the portal answered 503"
         if outcome.in_doubt:
             return True
         record = self.ledger.get(key)
         self.ledger.reconcile(key, outcome.found, proof_absent=outcome.absent, version=record.version)
+        result.proven_absent = outcome.absent
         return outcome.found is None
 
     # -- browser contexts and evidence ------------------------------------------------------------
     def _flow_ctx(self, page: Page, key: str) -> FlowContext:
         return flow_context(page, self.settings, key, selectors=self.selectors, log=self.log)
 
+    def _retrying(self, ctx: FlowContext) -> tenacity.Retrying:
+        """The retry policy for one flow: its waits end early when a stop is asked for."""
+        return build_retrying(self.settings, log=ctx.log, sleep=self.sleep)
+
     # -- the end ----------------------------------------------------------------------------------
     def _finish(self) -> None:
         self.summary.finished_at = _now_iso()
         self.summary.counts = {str(k): v for k, v in self.ledger.counts().items()}
+        self.summary.interrupted = self.stop.signal_name or None
         self.run_dir.write_summary(self.summary)
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """What really went wrong: for a submit left unknown, the error that answered the click (a 503, a
+    dropped connection), when there is one; maintenance named as such (`bot.retry.classify`)."""
+    cause = exc.__cause__
+    if isinstance(exc, SubmitOutcomeUnknown) and isinstance(cause, PortalError):
+        return classify(cause)
+    return classify(exc)
+
+
+def plain_message(exc: BaseException) -> str:
+    """An error's own words, without the entry, step and URL a `PortalError` adds (secrets masked)."""
+    text = exc.message if isinstance(exc, PortalError) else first_line(exc)
+    return logs.mask_secrets(text)
 
 
 def _dead_local_holder(holder: str) -> bool:

@@ -134,3 +134,29 @@ def test_the_cli_does_not_import_the_mock_portal() -> None:
         cwd=Path(cli.__file__).parent.parent,
     )
     assert result.stdout.strip() == "False"
+
+
+def test_account_commands_take_headed_and_pause_on_failure(
+    monkeypatch: pytest.MonkeyPatch, built: list[Settings]
+) -> None:
+    """`account register` and `account login` take --headed and --pause-on-failure, as `run` does."""
+    monkeypatch.setattr(cli.account_command, "register", lambda settings: None)
+    monkeypatch.setattr(cli.account_command, "login", lambda settings: None)
+    ippbot("account", "register", "--headed", "--pause-on-failure")
+    ippbot("account", "login")
+    assert [(s.headless, s.pause_on_failure) for s in built] == [(False, True), (True, False)]
+
+
+def test_an_interrupted_command_exits_128_plus_the_signal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command stopped by SIGTERM ends with one line and exit 143, SIGINT with 130."""
+    from bot.errors import Interrupted
+
+    def stopped(settings: Settings, options: object) -> int:
+        raise Interrupted("SIGTERM", 15, "(a stop request) at a safe point: no entry was in flight")
+
+    monkeypatch.setattr(cli.run_command, "run", stopped)
+    assert ippbot("run") == 143
+    assert capsys.readouterr().err == ("ippbot: interrupted by SIGTERM (a stop request) at a safe point: "
+                                       "no entry was in flight\n")

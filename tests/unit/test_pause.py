@@ -8,7 +8,7 @@ import pytest
 
 from bot.locators import PageSelectors, Selectors
 from bot.logs import clear_secrets, register_secret
-from bot.run.pause import failure_inspector, human_check_pause, operator_present
+from bot.run.pause import failure_inspector, human_check_pause, needs_window, operator_present
 from bot.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -61,11 +61,29 @@ def test_only_a_headed_run_with_pause_on_failure_has_an_operator(headless: bool,
 
 
 def test_without_an_operator_the_pause_declines_at_once(common: PageSelectors) -> None:
-    """Headless, the pause says nothing, looks at nothing and returns False (the flow raises NeedsHuman)."""
+    """Headless, the pause looks at nothing, says to add --headed and returns False (the flow raises NeedsHuman)."""
     page, said = FakePage(), []
     pause = human_check_pause(page, common, settings(pause_on_failure=True), say=said.append)
     assert pause("complete the slider check") is False
-    assert (said, page.looked_up) == ([], [])
+    assert said == ["ippbot: a person must complete the slider check, and nobody can in this run: add --headed "
+                    "to do it in a browser window"]
+    assert page.looked_up == []
+
+
+def test_a_declined_check_names_every_missing_option(common: PageSelectors) -> None:
+    """A headless run without pause-on-failure is told to add both options."""
+    said: list[str] = []
+    assert human_check_pause(FakePage(), common, settings(), say=said.append)("complete the slider check") is False
+    assert "add --headed --pause-on-failure to do it in a browser window" in said[0]
+
+
+@pytest.mark.parametrize(("headless", "pause_on_failure", "line"), [
+    (True, True, "ippbot: --pause-on-failure needs a browser window: add --headed (this run goes on without pausing)"),
+    (False, True, None), (True, False, None)])
+def test_pause_on_failure_without_a_window_says_to_add_headed(headless: bool, pause_on_failure: bool,
+                                                              line: str | None) -> None:
+    """Asking to pause on failure in a headless run gets one line naming --headed; otherwise nothing."""
+    assert needs_window(settings(headless=headless, pause_on_failure=pause_on_failure)) == line
 
 
 def test_with_no_slider_the_operator_is_told_and_the_flow_waits_its_own_way(common: PageSelectors) -> None:
@@ -86,7 +104,7 @@ def test_failure_opens_the_inspector_only_with_an_operator() -> None:
     failure_inspector(settings(headless=False, pause_on_failure=True), say=said.append)(page, RuntimeError("boom"))
     assert page.pauses == 1
     assert said == ["ippbot: boom; the Playwright Inspector is open on that page: look around, then press Resume "
-                    "and ippbot carries on"]
+                    "(F8) and ippbot carries on (by itself after 10 min)"]
 
 
 def test_the_inspector_line_masks_secrets() -> None:

@@ -235,3 +235,45 @@ def test_report_command_writes_the_latest_run(cli_env: pytest.MonkeyPatch, run: 
     assert ended.value.code == 0
     assert capsys.readouterr().out.splitlines() == [f"report: {run.report}", f"summary: {run.summary}"]
     assert run.report.is_file()
+
+
+def test_an_interrupted_run_says_so_and_what_it_left() -> None:
+    """A run stopped by Ctrl-C shows a banner saying so, how many entries it left in flight, and that the
+    next run settles them; the header says when it was interrupted."""
+    entries = [EntryResult(key="ipr:left", kind="ipr", state="submitting"),
+               EntryResult(key="ipr:done", kind="ipr", state="confirmed")]
+    html = render(build_report(summary_of(entries).model_copy(update={"interrupted": "SIGINT"})))
+    assert "This run was interrupted" in html
+    assert "It was stopped by Ctrl-C (SIGINT) at a safe point" in html
+    assert "1 entry was left in flight" in html and "the next <code>ippbot run</code> settles it" in html
+    assert "<dt>Interrupted</dt>" in html
+    assert "This run was interrupted" not in render(build_report(summary_of(entries)))
+
+
+def test_a_key_with_an_emoji_code_shows_as_typed() -> None:
+    """A key with `:copyright:` in it is shown as typed, not as an emoji."""
+    key = "ipr:copyright:CN:2020SR123456"
+    html = render(build_report(summary_of([EntryResult(key=key, kind="ipr", state="confirmed")])))
+    assert f'<span class="key">{key}</span>' in html
+
+
+@pytest.mark.parametrize(("kind", "message", "expected"), [
+    ("PortalServerError", "not filed: no confirmation after the submit: the portal answered 503",
+     "not filed: the portal had a server error or dropped the connection"),
+    ("PortalServerError", "gave up after 5 attempts; last: not filed: no confirmation after the submit: the portal "
+     "answered 503", "gave up after 5 attempts; last: not filed: the portal had a server error or dropped the "
+     "connection"),
+    ("PortalMaintenance", "the portal asks us to come back later (maintenance) (503) (entry=k)",
+     "the portal was down for maintenance"),
+])
+def test_a_submit_proven_not_filed_reads_by_its_root_cause(kind: str, message: str, expected: str) -> None:
+    """An entry whose unanswered click the portal's records proved went nowhere reads by what answered it."""
+    assert plain_error(kind, message) == expected
+
+
+def test_an_entry_back_in_line_says_when_it_goes_again() -> None:
+    """An entry put back with a back-off says when it is tried again."""
+    entry = EntryResult(key="k", kind="ipr", state="pending", error="not filed: the portal answered 503",
+                        error_class="PortalServerError", next_try_at="2026-11-28T02:03:09+00:00")
+    [row] = build_report(summary_of([entry])).rows
+    assert row.error.endswith("; back in line, tried again from 2026-11-28 02:03:09 UTC")

@@ -13,12 +13,13 @@ from structlog.testing import capture_logs
 from bot.errors import (
     NeedsHuman,
     PortalChanged,
+    PortalMaintenance,
     PortalRejected,
     PortalTimeout,
     RateLimited,
     SubmitOutcomeUnknown,
 )
-from bot.retry import backoff_delay, build_retrying, next_attempt_delay
+from bot.retry import backoff_delay, build_retrying, classify, next_attempt_delay
 from bot.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -133,7 +134,32 @@ def test_each_retry_is_logged() -> None:
     ]
 
 
-def test_ledger_schedule_matches_the_retry_schedule() -> None:
-    """next_attempt_delay uses the same back-off as the in-run retries."""
-    config = settings(base=2.0, cap=100.0)
-    assert [next_attempt_delay(n, config, Ceiling()) for n in (1, 2, 3)] == [4.0, 8.0, 16.0]
+def test_ledger_schedule_doubles_from_the_same_base() -> None:
+    """next_attempt_delay has the in-run retries' ceiling (base * 2**n, capped), and keeps at least half of it."""
+    config = settings(base=2.0, cap=20.0)
+    assert [next_attempt_delay(n, config, Ceiling()) for n in (1, 2, 3, 4)] == [4.0, 8.0, 16.0, 20.0]
+    assert [next_attempt_delay(n, config, Floor()) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 10.0]
+
+
+class Floor(random.Random):
+    """An rng that always picks the bottom of the range."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return a
+
+
+def test_the_maintenance_page_is_named_as_such() -> None:
+    """A RateLimited that is the portal's maintenance page is a PortalMaintenance, with its Retry-After."""
+    page = RateLimited("the portal asks us to come back later (maintenance) (503)", retry_after_s=30, entry="k")
+    named = classify(page)
+    assert isinstance(named, PortalMaintenance) and isinstance(named, RateLimited)
+    assert (named.retry_after_s, named.entry, named.__cause__) == (30, "k", page)
+    assert classify(RateLimited("the portal asks us to slow down (429)")).__class__ is RateLimited
+
+
+def test_a_retry_after_maintenance_is_logged_as_maintenance() -> None:
+    """The retry's log line names a maintenance page PortalMaintenance, not RateLimited."""
+    _, call = failing(RateLimited("the portal asks us to come back later (maintenance) (503)", retry_after_s=0))
+    with capture_logs() as logs, pytest.raises(RateLimited):
+        build_retrying(settings(attempts=2), sleep=lambda _: None, rng=Ceiling())(call)
+    assert [e["error"] for e in logs] == ["PortalMaintenance"]

@@ -179,3 +179,19 @@ def test_the_email_is_read_as_the_portal_reads_it() -> None:
     settings = Settings(_env_file=None, email=" Brand@Example.COM ")  # type: ignore[call-arg]
     assert settings.email == "brand@example.com"
     assert settings.session_file == Settings(_env_file=None, email="brand@example.com").session_file  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("blank", ["", "  ", '""'])
+def test_a_blank_setting_is_unset(clean_env: Path, monkeypatch: pytest.MonkeyPatch, blank: str) -> None:
+    """An email set to nothing, to spaces, or to "" in .env means the default, and says it is the default."""
+    (clean_env / ".env").write_text(f"IPPBOT_EMAIL={blank}\n")
+    monkeypatch.setenv("IPPBOT_PHONE", "   ")
+    settings = Settings()
+    assert (settings.email, settings.phone) == ("brand@example.com", "+86 138 0000 0000")
+    assert settings.email_is_default
+
+
+def test_a_given_email_is_not_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An email given in the environment is the account's own, even when it is the demo address."""
+    monkeypatch.setenv("IPPBOT_EMAIL", "brand@example.com")
+    assert not Settings().email_is_default

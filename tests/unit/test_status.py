@@ -1,0 +1,92 @@
+"""`ippbot status`: a header, aligned columns, keys exactly as typed, the root cause, and a word for an empty ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.commands import cli
+from bot.models import Entry, Ipr
+from bot.settings import Settings
+from bot.store.ledger import Ledger
+
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("cli_env")]  # tests/unit/conftest.py
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+ACCOUNT = "brand@example.com"
+TYPED = "ipr:copyright:CN:2020SR[bold]1:smile:"  # an emoji code and markup, as a person may type them
+
+
+def entry(key: str, number: str) -> Entry:
+    ipr = Ipr(type="copyright", name="Catalogue", registration_number=number, registration_place="CN",
+              rights_holder="Demo Brand Ltd", work_type="photo", documents=(Path("/docs/c.pdf"),))
+    return Entry(key=key, kind="ipr", payload=ipr, source="b.yaml:iprs[0]")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, cli_env: pytest.MonkeyPatch) -> Path:
+    cli_env.setenv("IPPBOT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def ledger_in(data_dir: Path) -> Ledger:
+    return Ledger.open(Settings(_env_file=None, data_dir=data_dir))
+
+
+def status(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["status", *args])
+    assert ended.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_an_empty_ledger_says_how_to_fill_it(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With nothing enqueued, status says so and names the command that adds entries."""
+    assert status(capsys) == "no entries; run `ippbot enqueue FILE...` to add some\n"
+
+
+def test_the_table_has_a_header_and_aligned_columns(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A header row names the columns, and every row's key starts under the header's KEY."""
+    with ledger_in(data_dir) as ledger:
+        ledger.add([entry("ipr:short", "2020SR1"), entry("ipr:a-much-longer-key-than-the-other", "2020SR2")],
+                   account=ACCOUNT, now=T0)
+    lines = status(capsys).splitlines()
+    assert lines[0].split() == ["STATE", "KIND", "ATTEMPTS", "KEY", "PORTAL", "REF", "LAST", "ERROR"]
+    column = lines[0].index("KEY")
+    assert [line[column:].split()[0] for line in lines[1:]] == ["ipr:short", "ipr:a-much-longer-key-than-the-other"]
+
+
+def test_keys_print_exactly_as_typed(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A key with an emoji code and markup in it prints as typed, not as an emoji or in bold."""
+    with ledger_in(data_dir) as ledger:
+        ledger.add([entry(TYPED, "2020SR1")], account=ACCOUNT, now=T0)
+    assert TYPED in status(capsys)
+
+
+def test_the_json_is_the_ledgers_rows_as_they_are(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--json` prints one array of the rows, with the contract's fields, and no header or message."""
+    assert json.loads(status(capsys, "--json")) == []
+    with ledger_in(data_dir) as ledger:
+        ledger.add([entry(TYPED, "2020SR1")], account=ACCOUNT, now=T0)
+    [row] = json.loads(status(capsys, "--json"))
+    assert {"key", "kind", "state", "attempts", "portal_ref", "error"} <= row.keys()
+    assert (row["key"], row["state"], row["error"]) == (TYPED, "pending", None)
+
+
+def test_the_last_error_is_what_answered_the_click(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An entry proven absent after an unanswered click shows the 503 that answered it, not the reconciliation."""
+    with ledger_in(data_dir) as ledger:
+        ledger.add([entry("ipr:503", "2020SR1")], account=ACCOUNT, now=T0)
+        assert ledger.acquire_lease(ACCOUNT, "run", 300, now=T0)
+        ledger.claim_next(ACCOUNT, now=T0, holder="run")
+        ledger.mark_submitting("ipr:503", now=T0)
+        ledger.mark_unknown("ipr:503", "no confirmation after the submit: the portal answered 503 "
+                            "(entry=ipr:503, step=ipr_form.submit, url=http://127.0.0.1:8765/ipr/submit)", now=T0)
+        ledger.reconcile("ipr:503", None, proof_absent=True, now=T0 + timedelta(seconds=1))
+    out = status(capsys)
+    assert "not filed: no confirmation after the submit: the portal answered 503\n" in out
+    assert "reconciled" not in out
+    assert json.loads(status(capsys, "--json"))[0]["error"] == "reconciled: not on the portal"
