@@ -12,16 +12,18 @@ How: right before the click, the form's fields are read from the page as Chromiu
 them (`new FormData(form, submitter)`: the CSRF token, every field, the button's own name), and
 the body is built here, with the files the flow attached read from disk (Playwright hands a
 route Chromium's body with every file part empty). A route on the form's action then answers the
-browser's post with `route.fetch` of that body: Playwright's HTTP/1.1 client, told never to
-retry (`max_retries=0`; it would retry exactly on a reset) nor to follow the redirect
-(`max_redirects=0`, so the browser follows the portal's 303 itself and the page shows the
-portal's own answer: the confirmation, or the form with its errors). Every post goes on a fresh
-connection (`connection: close`), so a socket the portal closed while idle cannot fail it. A
+browser's post with that body, sent by httpx (HTTP/1.1, which never retries on its own) with the
+browser's own headers and cookies, not following the redirect (so the browser follows the
+portal's 303 itself and the page shows the portal's own answer: the confirmation, or the form
+with its errors). Every post goes on a fresh connection, so a socket the portal closed while
+idle cannot fail it. Not `route.fetch`: it sends the same way, but a context that records a HAR
+then waits for ever on closing after a fetch that failed (the HAR recorder keeps its entry
+open). A
 reset or timeout aborts the browser's request: the outcome is unknown and the ledger reconciles
 it against the portal's records, never a second copy. The route lives only around the click,
 as a route turns Chromium's HTTP cache off (playwright#7220).
 
-Replay turns this off (`FlowContext.send_once`): `route.fetch` bypasses the context's routes, so
+Replay turns this off (`FlowContext.send_once`): this post bypasses the context's routes, so
 it would reach a live portal, while Chromium's own post is answered by the HAR player.
 """
 
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from playwright.sync_api import Error as PlaywrightError
+import httpx
 from playwright.sync_api import Locator, Page, Request, Route
 
 from bot.errors import PortalError
@@ -56,7 +58,8 @@ _READ_FORM = """(button) => {
   return {action: pick('formAction', 'formaction'), method: pick('formMethod', 'formmethod'),
           enctype: pick('formEnctype', 'formenctype'), fields};
 }"""
-_DROPPED_HEADERS = frozenset({"content-type", "content-length", "connection"})
+_DROPPED_HEADERS = frozenset({"content-type", "content-length", "connection", "host"})
+_DECODED = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -115,16 +118,25 @@ def sending_once(page: Page, post: Post, timeout_ms: float) -> Iterator[Sending]
 
 
 def _forward(route: Route, request: Request, post: Post, timeout_ms: float, sending: Sending) -> None:
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED_HEADERS}
+    headers = {k: v for k, v in request.all_headers().items() if k.lower() not in _DROPPED_HEADERS}
     headers |= {"content-type": post.content_type, "connection": "close"}
     try:
-        answer = route.fetch(method="POST", headers=headers, post_data=post.body, max_redirects=0,
-                             max_retries=0, timeout=timeout_ms)
-    except PlaywrightError as exc:  # reset, timeout: the portal may have stored it; never sent again
+        answer = httpx.post(post.url, content=post.body, headers=headers, timeout=timeout_ms / 1000,
+                            follow_redirects=False)
+    except httpx.HTTPError as exc:  # reset, timeout: the portal may have stored it; never sent again
         sending.error = exc
         route.abort("failed")
         return
-    route.fulfill(response=answer)
+    route.fulfill(status=answer.status_code, headers=_answer_headers(answer), body=answer.content)
+
+
+def _answer_headers(answer: httpx.Response) -> dict[str, str]:
+    """The portal's headers for the browser: the body is handed over decoded, so its length and encoding go."""
+    merged: dict[str, list[str]] = {}
+    for name, value in answer.headers.multi_items():
+        if name.lower() not in _DECODED:
+            merged.setdefault(name.lower(), []).append(value)
+    return {name: ("\n" if name == "set-cookie" else ", ").join(values) for name, values in merged.items()}
 
 
 def multipart(fields: Sequence[Mapping[str, Any]], uploads: Mapping[str, Sequence[Path]]) -> tuple[bytes, str]:

@@ -12,8 +12,9 @@ What a run does, in order:
 
 Outcomes: a transient error before the click goes back to pending with back-off; after the
 click the entry is `unknown` and is reconciled at once (`bot.run.attempt.settle`): found, it is
-confirmed; proven absent, it goes back in line with the same back-off. A permanent error fails
-the entry with the portal's reason. The run never files on a guess.
+confirmed; proven absent, it goes back in line with the same back-off. A human check nobody could
+take (a slider in a headless run) parks the entry (`needs_human`, parked: `ippbot retry`); any
+other permanent error fails it with the portal's reason. The run never files on a guess.
 
 Attempts over time, not in a burst: `IPPBOT_MAX_ATTEMPTS` counts the runs an entry may take. A
 run claims an entry once (each step of that attempt tried `IPPBOT_RETRY_ATTEMPTS` times); put
@@ -53,6 +54,7 @@ from bot.errors import (
     AccountBusy,
     ConfigError,
     IppbotError,
+    NeedsHuman,
     PermanentPortalError,
     PortalError,
     PortalRejected,
@@ -302,7 +304,9 @@ class Runner:
         current = self.ledger.get(record.key)
         message = logs.mask_secrets(str(exc))
         self._inspect(page, exc)
-        if isinstance(exc, PermanentPortalError):
+        if isinstance(exc, NeedsHuman):  # a human check nobody could take: parked, `ippbot retry` puts it back
+            self.ledger.park(record.key, message, version=state["version"])
+        elif isinstance(exc, PermanentPortalError):
             self.ledger.fail(record.key, message, version=state["version"])
         else:
             delay = self.backoff.delay(record.key, current.attempts)
