@@ -7,6 +7,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,36 +69,37 @@ def server_tls(ca: trustme.CA) -> ssl.SSLContext:
     return context
 
 
+@contextmanager
+def smtp_server(**options: Any) -> Iterator[tuple[Inbox, int]]:
+    """An aiosmtpd server on loopback with `options` (TLS, authentication); its inbox and port."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def starttls_server(ca: trustme.CA) -> Iterator[tuple[Inbox, int]]:
     """An SMTP server that offers STARTTLS and accepts a log-in only over TLS (aiosmtpd's auth_require_tls)."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_tls(ca),
-                            authenticator=authenticate, auth_require_tls=True)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_server(tls_context=server_tls(ca), authenticator=authenticate, auth_require_tls=True) as server:
+        yield server
 
 
 @pytest.fixture
 def plain_server() -> Iterator[tuple[Inbox, int]]:
     """An SMTP server with no TLS at all."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
 def smtps_server(ca: trustme.CA) -> Iterator[tuple[Inbox, int]]:
     """An SMTP server that speaks TLS from the first byte."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=server_tls(ca),
-                            authenticator=authenticate, auth_require_tls=False)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_server(ssl_context=server_tls(ca), authenticator=authenticate, auth_require_tls=False) as server:
+        yield server
 
 
 def a_notice(tmp_path: Path, report_bytes: int = 2_000) -> Notice:
