@@ -7,44 +7,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ledger_entries import IPR_KEY, complaint_entry, ipr_entry
 
 from bot.errors import IllegalTransition, LedgerError
-from bot.models import Complaint, Entry, Ipr
 from bot.store.ledger import Ledger
 
 pytestmark = pytest.mark.unit
 
 T0 = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
 ACCOUNT = "brand@example.com"
-IPR_KEY = "ipr:trademark:CN:30612345"
 
 
 def later(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-def ipr_entry(key: str = IPR_KEY, number: str = "30612345") -> Entry:
-    ipr = Ipr(
-        type="trademark",
-        name="ACME",
-        registration_number=number,
-        registration_place="CN",
-        rights_holder="Demo Brand Ltd",
-        expiration_date="2034-05-01",  # type: ignore[arg-type]
-        classes=(9,),
-        documents=(Path("/docs/certificate.pdf"),),
-    )
-    return Entry(key=key, kind="ipr", payload=ipr, source="b.yaml:iprs[0]")
-
-
-def complaint_entry(key: str, depends_on: str = IPR_KEY) -> Entry:
-    complaint = Complaint(
-        platform="taobao",
-        ipr="30612345",
-        reason="trademark_misuse",
-        listings=(f"https://item.taobao.com/item.htm?id={len(key)}",),
-    )
-    return Entry(key=key, kind="complaint", payload=complaint, source="b.yaml:c", depends_on=depends_on)
 
 
 @pytest.fixture
