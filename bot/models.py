@@ -199,6 +199,23 @@ class IprStatus(_Model):
     status: str
     reason: str = ""
     name: str = ""
+    type: str = ""  # our name for the type ("trademark", ...), where the list shows it
+    registration_place: str = ""  # the code ("CN", ...), where the list shows it
+
+
+class KnownIpr(_Model):
+    """An IPR a complaint may rest on, as ippbot knows it without a batch: an IPR entry of the ledger,
+    or a record of the portal's IPR management that `ippbot sync` kept (filed by ippbot or by hand).
+
+    `type` and `registration_place` are None where the portal's list did not show them; `expired`
+    says the IPR can carry no complaint (its date is past, or the portal says Expired).
+    """
+
+    number: str  # the registration number or entry key a complaint names it by
+    where: str  # for messages: "the ledger (entry KEY, from FILE)" or "the portal (IPR-000003, Approved)"
+    type: IprType | None = None
+    registration_place: str | None = None
+    expired: bool = False
 
 
 class ListingStatus(_Model):

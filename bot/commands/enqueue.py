@@ -1,7 +1,13 @@
-"""`ippbot enqueue`: validate batch files, then add their entries to the ledger in one transaction."""
+"""`ippbot enqueue`: validate batch files, against each other and what the ledger knows, then add their entries.
+
+A complaint whose IPR none of the files brings is checked against the ledger's IPR entries and
+the account's IPRs on the portal as `ippbot sync` last read them (filed by hand too); an IPR
+known from none of them is bad input. All or nothing: bad input exits 2 and adds nothing.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -16,9 +22,11 @@ from bot.store.ledger import Ledger
 
 def enqueue(settings: Settings, files: list[Path]) -> int:
     """Validate every file, then add all their entries in one transaction, and trigger a worker."""
-    entries = load_batches(files)
     check_data_dir(settings)
     with Ledger.open(settings) as ledger:
+        today = date.today()
+        entries = load_batches(files, today=today, known=lambda numbers: ledger.known_iprs(
+            numbers, account=settings.email, today=today))
         added, skipped = ledger.add(entries, account=settings.email)  # the configured account files them
         if added:
             queue(settings).trigger(settings.email)

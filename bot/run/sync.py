@@ -1,7 +1,10 @@
 """`ippbot sync`: read review outcomes and complaint statuses back from the portal into the ledger.
 
 IPR review results wake the complaints waiting for them; complaint statuses and the
-counter-notices waiting for an answer are reported. It only reads the portal.
+counter-notices waiting for an answer are reported. Every IPR of the account the portal lists,
+those filed by hand before ippbot too, is kept as a known record (`Ledger.keep_portal_iprs`):
+`ippbot enqueue` checks complaints against them, and a complaint on one waits for its review.
+It only reads the portal.
 """
 
 from __future__ import annotations
@@ -50,8 +53,10 @@ def read_portal(settings: Settings) -> SyncResult:
         return SyncResult(iprs=read_iprs(ctx), complaints=read_complaints(ctx, open_only=True))
 
 
-def apply(ledger: Ledger, result: SyncResult) -> SyncResult:
-    """Record what the portal said on the ledger's confirmed entries."""
+def apply(ledger: Ledger, result: SyncResult, account: str) -> SyncResult:
+    """Record what the portal said on the ledger's confirmed entries, and keep the account's IPRs as
+    known records (those filed by hand too, for `ippbot enqueue` to check complaints against)."""
+    ledger.keep_portal_iprs(account, result.iprs)
     by_ref = {i.reference: i.status for i in result.iprs} | {c.reference: c.status for c in result.complaints}
     for row in ledger.rows():
         status = by_ref.get(row.portal_ref or "")
@@ -72,4 +77,4 @@ def _keep_copies(ledger: Ledger, result: SyncResult) -> None:
 
 def sync(settings: Settings, ledger: Ledger) -> SyncResult:
     """Read the portal and update the ledger."""
-    return apply(ledger, read_portal(settings))
+    return apply(ledger, read_portal(settings), settings.email)

@@ -29,6 +29,7 @@ import yaml
 from bot.errors import InputError
 from bot.models import Entry, Kind
 from bot.store.validate import (
+    KnownLookup,
     Problem,
     _cross_problems,
     _entries,
@@ -49,9 +50,13 @@ def load_batch(path: Path, *, today: date | None = None) -> list[Entry]:
     return load_batches([path], today=today)
 
 
-def load_batches(paths: Iterable[Path], *, today: date | None = None) -> list[Entry]:
+def load_batches(paths: Iterable[Path], *, today: date | None = None, known: KnownLookup | None = None) -> list[Entry]:
     """The entries of several batch files, checked together (a CSV's complaints may rest on
     a YAML's IPRs). All or nothing: `InputError` listing every problem of every file.
+
+    With `known` (`Ledger.known_iprs`, as `ippbot enqueue` passes it), a complaint whose IPR is in
+    none of the files is checked against the ledger's IPRs and the portal's records instead, and
+    an IPR known from none of them is a problem; without it, such a complaint is not checked.
     """
     raws: list[_Raw] = []
     problems: list[Problem] = []
@@ -65,7 +70,7 @@ def load_batches(paths: Iterable[Path], *, today: date | None = None) -> list[En
         model, bad = _validate(raw, day)
         problems += bad
         valid += [_Valid(raw, model)] if model is not None else []
-    problems += _cross_problems(valid)
+    problems += _cross_problems(valid, known)
     entries, bad = _entries(valid)
     problems += bad
     if problems:

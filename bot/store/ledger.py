@@ -60,6 +60,7 @@ from sqlalchemy.exc import OperationalError
 from bot.errors import EnvironmentProblem, LeaseNotHeld, LedgerError
 from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
+from bot.store.known import KnownCalls
 from bot.store.migrate import upgrade
 from bot.store.moves import (
     _added_row,
@@ -114,7 +115,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(OperatorCalls):
+class Ledger(OperatorCalls, KnownCalls):
     """The ledger on one database. Every public method is one transaction."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
@@ -200,7 +201,7 @@ class Ledger(OperatorCalls):
             claimer = _live_holder(conn, account, holder, at)
             _settle_held(conn, at)
             for row in _due(conn, account, at):
-                hold = _hold(conn, row.depends_on) if row.kind == "complaint" else None
+                hold = _hold(conn, row.depends_on, row.account or account) if row.kind == "complaint" else None
                 if hold is not None:
                     _move(conn, row, hold.state, at, hold.why, error=hold.why)
                     continue

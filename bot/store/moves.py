@@ -92,7 +92,7 @@ def _settle_held(conn: Connection, now: datetime) -> list[str]:
     """
     moved: list[str] = []
     for row in _held(conn):
-        hold = _hold(conn, row.depends_on)
+        hold = _hold(conn, row.depends_on, row.account)
         if hold is None:
             _move(conn, row, "pending", now, "its IPR is approved", error=None)
         elif hold.state != row.state:

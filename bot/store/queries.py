@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
 from bot.errors import LeaseNotHeld, UnknownEntry
 from bot.models import Complaint, Ipr, IprOnPortal
 from bot.store.records import Record, StatusRow, Transition
-from bot.store.schema import copy_table, entry_table, lease_table, transition_table
+from bot.store.schema import copy_table, entry_table, lease_table, portal_ipr_table, transition_table
 from bot.store.states import HELD, State
 
 APPROVED = "approved"  # the portal's review status that lets complaints go
@@ -156,14 +156,16 @@ class Hold(NamedTuple):
     why: str
 
 
-def _hold(conn: Connection, depends_on: str | None) -> Hold | None:
+def _hold(conn: Connection, depends_on: str | None, account: str | None = None) -> Hold | None:
     """Why a complaint must not go yet, or None when it may go.
 
     It is held while the ledger holds that IPR (by key or registration number) and none of
     its records is confirmed and approved: `waiting` while one of them may still be (in line,
     being filed, in review), `blocked` once none can (rejected, failed, dead, expired,
-    cancelled). An IPR the ledger does not hold is taken to be on the portal already; the
-    complaint flow's own IPR lookup settles that.
+    cancelled). An IPR no entry holds is looked for in the portal's records that `ippbot sync`
+    keeps (filed by hand; of the complaint's `account` when it has one), with the same rule;
+    one found in neither is taken to be on the portal already, which the complaint flow's own
+    IPR lookup settles.
     """
     if depends_on is None:
         return None
@@ -174,7 +176,9 @@ def _hold(conn: Connection, depends_on: str | None) -> Hold | None:
         or_(entry_table.c.key == depends_on, entry_table.c.ipr_number == depends_on),
     )
     iprs = conn.execute(query).all()
-    if not iprs or any(i.state == "confirmed" and i.portal_status == APPROVED for i in iprs):
+    if not iprs:
+        return _hold_by_hand(conn, depends_on, account)
+    if any(i.state == "confirmed" and i.portal_status == APPROVED for i in iprs):
         return None
     blocks = [_blocks(i) for i in iprs]
     for ipr, block in zip(iprs, blocks, strict=True):
@@ -182,6 +186,25 @@ def _hold(conn: Connection, depends_on: str | None) -> Hold | None:
             review = ipr.portal_status or "not reviewed yet"
             return Hold("waiting", f"waiting for IPR {ipr.key} ({ipr.state}, review: {review})")
     return Hold("blocked", f"blocked: {blocks[0]}")
+
+
+def _hold_by_hand(conn: Connection, number: str, account: str | None) -> Hold | None:
+    """`_hold` for an IPR filed by hand: what the portal's records say of it, as the last sync read them."""
+    query = select(portal_ipr_table.c.reference, portal_ipr_table.c.status).where(
+        portal_ipr_table.c.registration_number == number)
+    if account is not None:
+        query = query.where(portal_ipr_table.c.account == account)
+    records = conn.execute(query.order_by(portal_ipr_table.c.reference)).all()
+    if not records or any(r.status == APPROVED for r in records):
+        return None
+    for record in records:
+        if record.status not in BLOCKING_REVIEWS:
+            return Hold("waiting", f"waiting for IPR {record.reference} on the portal (not filed by ippbot; "
+                                   f"review: {record.status}): ippbot sync reads its review")
+    why = BLOCKING_REVIEWS[records[0].status].format(key=records[0].reference)
+    if records[0].status == "rejected":
+        why = "was rejected by the portal's review: correct it on the portal, then ippbot sync"
+    return Hold("blocked", f"blocked: IPR {records[0].reference} (on the portal, not filed by ippbot) {why}")
 
 
 def _blocks(ipr: Row[Any, Any, Any, Any]) -> str | None:

@@ -96,6 +96,21 @@ copy_table = Table(
     Column("portal_ref", String, primary_key=True),
     Column("seen_at", UtcDateTime, nullable=False),
 )
+# The account's IPRs as the portal lists them (revision 3), ippbot's and those filed by hand: known
+# records that `ippbot enqueue` checks complaints against, never entries to file (`ippbot sync` keeps them).
+portal_ipr_table = Table(
+    "portal_iprs",
+    metadata,
+    Column("account", String, primary_key=True),
+    Column("reference", String, primary_key=True),
+    Column("registration_number", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("type", String(16)),  # None where the portal's list does not show it
+    Column("registration_place", String(8)),
+    Column("status", String(16), nullable=False),  # the portal's review status, in our names
+    Column("seen_at", UtcDateTime, nullable=False),
+    Index("ix_portal_iprs_number", "registration_number"),
+)
 lease_table = Table(
     "leases",
     metadata,

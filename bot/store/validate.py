@@ -9,8 +9,11 @@ URL's domain against its marketplace, duplicate URLs in a complaint, expiry date
 past, document and evidence files (present, PDF/JPG/PNG with matching content, at most
 5 MB, paths relative to the batch file), the reason valid for the IPR's type, Taobao, Tmall
 and 1688 only with an IPR registered in CN, `counterfeit` needing evidence and `other` a
-note. Rules that need the IPR apply when it is in the same `load_batches` call. A complaint
-of more than 300 listings becomes several (`Complaint.chunks`).
+note, each listing an item page (or a store page for a store-front complaint) of its
+marketplace (`bot.store.listing_urls`). Rules that need the IPR apply when it is in the same
+`load_batches` call, else, given a `KnownLookup` (`Ledger.known_iprs`), against the ledger's IPR
+entries and the portal's records `ippbot sync` kept, also refusing an expired IPR or one known
+from none of them. A complaint of more than 300 listings becomes several (`Complaint.chunks`).
 
 Keys: the entry's explicit `key`, else its content: `Ipr.identity` for an IPR, a hash of
 platform, IPR, type, reason and the sorted URLs for each complaint chunk. Listings are sorted
@@ -27,19 +30,21 @@ import difflib
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.models import CHINA_ONLY, REASONS_BY_TYPE, TYPE_FIELDS, Complaint, Entry, Ipr, Kind
+from bot.models import CHINA_ONLY, REASONS_BY_TYPE, TYPE_FIELDS, Complaint, Entry, Ipr, Kind, KnownIpr
+from bot.store.listing_urls import listing_problem
 
 Loc = tuple[str | int, ...]
+# What the ledger and the portal's records know under each of some IPR numbers (or keys): `Ledger.known_iprs`.
+KnownLookup = Callable[[set[str]], Mapping[str, Sequence[KnownIpr]]]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 FILE_MAGIC: dict[str, bytes] = {
@@ -47,14 +52,6 @@ FILE_MAGIC: dict[str, bytes] = {
     ".png": b"\x89PNG\r\n\x1a\n",
     ".jpg": b"\xff\xd8\xff",
     ".jpeg": b"\xff\xd8\xff",
-}
-MARKET_DOMAINS: dict[str, tuple[str, ...]] = {
-    "taobao": ("taobao.com",),
-    "tmall": ("tmall.com",),
-    "tmall_hk": ("tmall.hk",),
-    "1688": ("1688.com",),
-    "alibaba": ("alibaba.com",),
-    "aliexpress": ("aliexpress.com", "aliexpress.us"),
 }
 ALL_REASONS: frozenset[str] = frozenset().union(*REASONS_BY_TYPE.values())
 LIST_FIELDS = frozenset({"documents", "evidence", "listings", "classes"})
@@ -224,27 +221,14 @@ def _listing_problems(raw: _Raw, complaint: Complaint) -> list[tuple[Loc, str]]:
     found: list[tuple[Loc, str]] = []
     seen: dict[str, int] = {}
     for index, url in enumerate(complaint.listings):
-        why = _url_problem(complaint.platform, url)
         normal = url.rstrip("/").lower()
-        if why is None and normal in seen:
-            why = f"duplicate of {raw.listing_name(seen[normal])} in this complaint"
+        if normal in seen:  # the portal's check page says so first, as here
+            why: str | None = f"duplicate of {raw.listing_name(seen[normal])} in this complaint"
+        else:
+            why = listing_problem(complaint.platform, complaint.type, url)
         seen.setdefault(normal, index)
         found += [(("listings", index), why)] if why else []
     return found
-
-
-def _url_problem(platform: str, url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if host is None or parts.scheme not in {"http", "https"} or any(c.isspace() for c in url):
-        return f"not a well-formed http(s) URL: {url!r}"
-    domains = MARKET_DOMAINS[platform]
-    if any(host == d or host.endswith("." + d) for d in domains):
-        return None
-    return f"the domain {host} is not {platform}'s ({' or '.join(domains)})"
 
 
 def _file_problem(path: Path) -> str | None:
@@ -270,14 +254,25 @@ def _file_problem(path: Path) -> str | None:
 # Across entries, and the entries themselves --------------------------------------------
 
 
-def _cross_problems(valid: list[_Valid]) -> list[Problem]:
-    """Rules that need a complaint's IPR, when that IPR is in the batch too."""
+def _cross_problems(valid: list[_Valid], known: KnownLookup | None) -> list[Problem]:
+    """Rules that need a complaint's IPR: from the batch, else (with `known`) from the ledger or the portal."""
     iprs = _iprs_by_number(valid)
+    complaints = [(item.raw, item.model) for item in valid if isinstance(item.model, Complaint)]
+    elsewhere = {complaint.ipr for _, complaint in complaints if complaint.ipr not in iprs}
+    found = known(elsewhere) if known is not None and elsewhere else {}
     problems: list[Problem] = []
-    for item in valid:
-        if isinstance(item.model, Complaint) and item.model.ipr in iprs:
-            _, ipr = iprs[item.model.ipr]
-            problems += [item.raw.problem(loc, why) for loc, why in _fit_problems(item.model, ipr)]
+    for raw, complaint in complaints:
+        number = complaint.ipr
+        if number in iprs:
+            fits = [_fit_problems(complaint, _as_known(iprs[number][1]))]
+        elif known is None:
+            continue
+        else:
+            fits = [_fit_problems(complaint, record) for record in found.get(number, ())] or [[(("ipr",), (
+                f"IPR {number!r} is in no batch of this call, not in the ledger and not in the portal's records "
+                "that ippbot sync keeps; add the IPR to the batch, or if it was filed by hand, run ippbot sync"))]]
+        if all(fits):  # every record ippbot knows under that number refuses it: say why the first does
+            problems += [raw.problem(loc, why) for loc, why in fits[0]]
     return problems
 
 
@@ -294,16 +289,26 @@ def _iprs_by_number(valid: list[_Valid]) -> dict[str, tuple[_Raw, Ipr]]:
     return found
 
 
-def _fit_problems(complaint: Complaint, ipr: Ipr) -> list[tuple[Loc, str]]:
+def _as_known(ipr: Ipr) -> KnownIpr:
+    """A batch's IPR as the rules see a known one (its own dates are checked as an entry)."""
+    return KnownIpr(number=ipr.registration_number or ipr.name, where="",
+                    type=ipr.type, registration_place=ipr.registration_place)
+
+
+def _fit_problems(complaint: Complaint, ipr: KnownIpr) -> list[tuple[Loc, str]]:
+    """Why this complaint cannot rest on this IPR: its reason, its marketplace, the IPR's expiry."""
     found: list[tuple[Loc, str]] = []
-    allowed = REASONS_BY_TYPE[ipr.type]
+    named = f"IPR {ipr.number}" + (f" ({ipr.where})" if ipr.where else "")
+    if ipr.expired:
+        found.append((("ipr",), f"{named} has expired: the portal refuses a complaint on it; renew it first"))
+    allowed = REASONS_BY_TYPE.get(ipr.type or "", ALL_REASONS)
     if complaint.reason in ALL_REASONS and complaint.reason not in allowed:
         use = ", ".join(sorted(allowed))
         why = f"{complaint.reason!r} is not a reason for a {ipr.type}; use {use}"
-        found.append((("reason",), why))
-    if complaint.platform in CHINA_ONLY and ipr.registration_place != "CN":
+        found.append((("reason",), why + (f" ({named} is a {ipr.type})" if ipr.where else "")))
+    if complaint.platform in CHINA_ONLY and ipr.registration_place not in (None, "CN"):
         why = (f"{complaint.platform} accepts only IPRs registered in CN; "
-               f"IPR {ipr.registration_number} is registered in {ipr.registration_place}")
+               f"{named} is registered in {ipr.registration_place}")
         found.append((("platform",), why))
     return found
 

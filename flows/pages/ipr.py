@@ -77,10 +77,14 @@ class IprManage(PortalPage):
         self.open(q=registration_number)
         if self.sel.get(self.page, "empty").count():
             return []
-        return [IprStatus(reference=row["reference"], registration_number=row["registration_number"],
-                          status=self.status_code("status", row["status"]), reason=row.get("reason", ""),
-                          name=row.get("name", ""))
-                for row in self.table("table")]
+        return [self._row(row) for row in self.table("table")]
+
+    def _row(self, row: dict[str, str]) -> IprStatus:
+        """One row of the table, its labels turned into our names (type and place where shown)."""
+        return IprStatus(reference=row["reference"], registration_number=row["registration_number"],
+                         status=self.status_code("status", row["status"]), reason=row.get("reason", ""),
+                         name=row.get("name", ""), registration_place=row.get("place", ""),
+                         type=self.status_code("type", row["type"]) if row.get("type") else "")
 
 
 def _iso(value: object) -> str:

@@ -14,7 +14,7 @@ import pytest
 from bot.errors import InputError
 from bot.models import REASONS_BY_TYPE, TYPE_FIELDS
 from bot.store.batch import CSV_COLUMNS, load_batch
-from bot.store.validate import MARKET_DOMAINS
+from bot.store.listing_urls import MARKET_DOMAINS
 
 pytestmark = pytest.mark.unit
 

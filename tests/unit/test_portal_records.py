@@ -61,7 +61,7 @@ def test_sync_records_an_ipr_the_portal_holds_twice(ledger: Ledger) -> None:
     filed(ledger, "tm", "IPR-000002")
     iprs = [IprStatus(reference=r, registration_number="30612345", status="approved") for r in ("IPR-000002",
                                                                                                 "IPR-000005")]
-    apply(ledger, SyncResult(iprs=iprs))
+    apply(ledger, SyncResult(iprs=iprs), ACCOUNT)
     assert ledger.copies() == {"tm": ["IPR-000005"]}
 
 
