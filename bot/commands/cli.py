@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from bot.commands import run as run_command
     from bot.commands import selectors as selectors_command
     from bot.commands import status as status_command
+    from bot.commands import stopping
     from bot.commands import sync as sync_command
     from bot.commands import worker as worker_command
     from bot.run.runner import RunOptions
@@ -71,6 +72,7 @@ else:
     resolve_command = _lazy("bot.commands.resolve")
     cancel_command = _lazy("bot.commands.cancel")
     history_command = _lazy("bot.commands.history")
+    stopping = _lazy("bot.commands.stopping")
     logs = _lazy("bot.logs")
 
     def RunOptions(**options: Any) -> Any:  # noqa: N802 - the class itself, imported when a run starts
@@ -179,15 +181,17 @@ PauseOption = Annotated[
 @account_app.command("register")
 def account_register(headed: HeadedOption = False, pause_on_failure: PauseOption = False) -> None:
     """Register the configured account on the portal (verification code from the mailbox)."""
-    account_command.register(_settings(headless=False if headed else None,
-                                       pause_on_failure=True if pause_on_failure else None))
+    settings = _settings(headless=False if headed else None, pause_on_failure=True if pause_on_failure else None)
+    with stopping.stopped_at_once("account register"):
+        account_command.register(settings)
 
 
 @account_app.command("login")
 def account_login(headed: HeadedOption = False, pause_on_failure: PauseOption = False) -> None:
     """Log in with the configured account and store the session in the data dir."""
-    account_command.login(_settings(headless=False if headed else None,
-                                    pause_on_failure=True if pause_on_failure else None))
+    settings = _settings(headless=False if headed else None, pause_on_failure=True if pause_on_failure else None)
+    with stopping.stopped_at_once("account login"):
+        account_command.login(settings)
 
 
 @app.command()
@@ -240,7 +244,10 @@ def status(
 @app.command()
 def sync() -> None:
     """Read IPR review results and complaint statuses back from the portal into the ledger."""
-    _exit(sync_command.sync_command(_settings()))
+    settings = _settings()
+    with stopping.stopped_at_once("sync"):
+        code = sync_command.sync_command(settings)
+    _exit(code)
 
 
 @app.command()
@@ -278,7 +285,10 @@ def replay(
 @selectors_app.command("check")
 def selectors_check() -> None:
     """Check every selector against the live portal; list those matching none or several."""
-    _exit(selectors_command.check(_settings()))
+    settings = _settings()
+    with stopping.stopped_at_once("selectors check"):
+        code = selectors_command.check(settings)
+    _exit(code)
 
 
 @app.command()

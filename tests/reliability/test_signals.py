@@ -97,3 +97,18 @@ def test_stale_triggers_start_no_run(operator: Operator, tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert done.stderr.count('"event": "worker.nothing_to_do"') == 6
     assert sorted(operator.data_dir.glob("runs/*")) == runs
+
+
+COMMANDS = [("sync", "SIGINT", "group"), ("sync", "SIGTERM", "self"), ("account login", "SIGINT", "group"),
+            ("selectors check", "SIGTERM", "group")]
+
+
+@pytest.mark.parametrize(("command", "name", "to"), COMMANDS, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in COMMANDS])
+def test_a_signal_ends_a_portal_command_in_one_line(operator: Operator, command: str, name: str, to: str) -> None:
+    """Ctrl-C or SIGTERM to a command that only talks to the portal: one line, 128 + the signal's number, and the
+    command works when run again."""
+    stopped = in_session(operator, *command.split(), extra_env={"IPPBOT_TEST_SIGNAL_AT": f"{command}:{name}:{to}"})
+    assert stopped.returncode == 128 + signal.Signals[name], stopped.stdout + stopped.stderr
+    line = assert_one_clean_line(stopped, name)
+    assert f"({command} stopped; nothing is left half-done: run it again)" in line
+    assert in_session(operator, *command.split()).returncode == 0
