@@ -66,6 +66,8 @@ class Ipr(_Model):
     additional_info: str = ""
     power_of_attorney: Path | None = None
     key: str | None = None
+    corrects: str | None = None  # the key of a rejected (or failed) IPR entry whose fields and documents this replaces
+    edit_reference: str | None = None  # set by the ledger when filing a correction: the portal record to edit
 
     @field_validator("registration_place")
     @classmethod

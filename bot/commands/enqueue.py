@@ -27,8 +27,12 @@ def enqueue(settings: Settings, files: list[Path]) -> int:
         today = date.today()
         entries = load_batches(files, today=today, known=lambda numbers: ledger.known_iprs(
             numbers, account=settings.email, today=today))
-        added, skipped = ledger.add(entries, account=settings.email)  # the configured account files them
-        if added:
+        done = ledger.enqueue(entries, account=settings.email)  # the configured account files them
+        if done.added or done.corrected:
             queue(settings).trigger(settings.email)
-    typer.echo(f"enqueued {added} {'entry' if added == 1 else 'entries'}, skipped {skipped} already in the ledger")
+    for corrected in done.corrected:
+        typer.echo(f"{corrected.source} corrects {corrected.key}: {corrected.then}")
+    added, skipped = done.added, done.skipped
+    typer.echo(f"enqueued {added} {'entry' if added == 1 else 'entries'}, skipped {skipped} already in the ledger"
+               + (f", corrected {len(done.corrected)}" if done.corrected else ""))
     return EXIT_OK

@@ -8,12 +8,16 @@ meets another writer half-way. Opening a ledger brings its schema to the newest 
 `Ledger` is the public API, and every public method is one transaction. Its parts, one
 concern a module in `bot.store`: `states` (the state machine, drawn), `records` (what it
 hands back), `queries` (reads), `moves` (the conditional updates and their audit rows),
-`operator` (the calls that hand an entry to a person and back), `schema` (the tables and the
-engine) and `migrate` (the schema's numbered migrations).
+`operator` (the calls that hand an entry to a person and back), `known` (the IPRs complaints
+rest on, the portal's records among them), `corrections` (a rejected IPR corrected, and the
+enqueue that applies it), `schema` (the tables and the engine) and `migrate` (the schema's
+numbered migrations).
 
 The calls and the moves each one makes (`bot.store.states` draws the machine; `LEGAL` is it)::
 
     add                (new) -> pending
+    enqueue            (new) -> pending, and a correction (corrects: KEY): confirmed -> pending (an IPR
+                       the review rejected), failed -> pending, dead -> pending
     claim_next         pending -> claimed, pending -> waiting, pending -> blocked, and first
                        what recheck does
     mark_submitting    claimed -> submitting, committed BEFORE the submit click
@@ -60,15 +64,15 @@ from sqlalchemy.exc import OperationalError
 from bot.errors import EnvironmentProblem, LeaseNotHeld, LedgerError
 from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
+from bot.store.corrections import CorrectionCalls
 from bot.store.known import KnownCalls
 from bot.store.migrate import upgrade
 from bot.store.moves import (
-    _added_row,
     _claim,
     _drop_lease,
-    _entry_row,
     _expect,
     _extend_lease,
+    _insert_new,
     _move,
     _reconciled_state,
     _require,
@@ -88,8 +92,6 @@ from bot.store.queries import (
     _hold,
     _holds,
     _ipr_on_portal,
-    _known_keys,
-    _last_seq,
     _live_holder,
     _live_lease,
     _record,
@@ -99,7 +101,7 @@ from bot.store.queries import (
     _unknown_of,
 )
 from bot.store.records import Record, StatusRow, Transition
-from bot.store.schema import copy_table, entry_table, make_engine, transition_table
+from bot.store.schema import copy_table, make_engine
 from bot.store.states import ANY, CANNOT_TELL, STATES, State
 
 __all__ = ["Ledger"]
@@ -115,7 +117,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(OperatorCalls, KnownCalls):
+class Ledger(OperatorCalls, KnownCalls, CorrectionCalls):
     """The ledger on one database. Every public method is one transaction."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
@@ -169,21 +171,12 @@ class Ledger(OperatorCalls, KnownCalls):
         Returns (added, skipped). If anything fails part-way, nothing is added. `account`
         pins the entries to one account; by default any account's worker may claim them.
         """
-        at = self._now(now)
         entries = list(entries)
+        if any(isinstance(e.payload, Ipr) and e.payload.corrects for e in entries):
+            raise LedgerError("a correction (corrects:) goes through Ledger.enqueue, which applies it")
         with self._engine.begin() as conn:
-            seq = _last_seq(conn)
-            known = _known_keys(conn, [entry.key for entry in entries])
-            new: list[Entry] = []
-            for entry in entries:
-                if entry.key not in known:
-                    known.add(entry.key)
-                    new.append(entry)
-            # one statement each for all rows (10,000 entries: 6.5 s one by one; docs/BENCHMARKS.md)
-            if new:
-                conn.execute(insert(entry_table), [_entry_row(e, account, seq + i, at) for i, e in enumerate(new, 1)])
-                conn.execute(insert(transition_table), [_added_row(e, at) for e in new])
-        return len(new), len(entries) - len(new)
+            added = _insert_new(conn, entries, account, self._now(now))
+        return added, len(entries) - added
 
     # The worker's moves ----------------------------------------------------------------
 
@@ -448,9 +441,11 @@ class Ledger(OperatorCalls, KnownCalls):
             return _all_copies(conn)
 
     def payload_to_file(self, record: Record) -> Ipr | Complaint:
-        """The entry's payload as the run files it: a complaint with its IPR as ippbot filed it."""
-        if not isinstance(record.payload, Complaint):
-            return record.payload
+        """The entry's payload as the run files it: a complaint with its IPR as ippbot filed it; a corrected
+        IPR with the portal record whose edit form takes the correction (`Ipr.edit_reference`)."""
+        if isinstance(record.payload, Ipr):
+            edit = record.portal_ref if record.payload.corrects else None
+            return record.payload.model_copy(update={"edit_reference": edit}) if edit else record.payload
         with self._engine.connect() as conn:
             return record.payload.model_copy(update={"on_portal": _ipr_on_portal(conn, record.depends_on)})
 

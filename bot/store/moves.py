@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import IllegalTransition, LedgerError, StaleEntry
 from bot.models import Entry, Ipr
-from bot.store.queries import _get, _held, _hold
+from bot.store.queries import _get, _held, _hold, _known_keys, _last_seq
 from bot.store.schema import entry_table, lease_table, transition_table
 from bot.store.states import LEGAL, State
 
@@ -157,6 +157,22 @@ def _added_row(entry: Entry, now: datetime) -> dict[str, Any]:
     """The first row of a new entry's history."""
     return {"key": entry.key, "from_state": None, "to_state": "pending", "at": now,
             "detail": f"added from {entry.source}"}
+
+
+def _insert_new(conn: Connection, entries: list[Entry], account: str | None, at: datetime) -> int:
+    """Insert the entries whose keys the ledger does not hold yet; how many."""
+    seq = _last_seq(conn)
+    known = _known_keys(conn, [entry.key for entry in entries])
+    new: list[Entry] = []
+    for entry in entries:
+        if entry.key not in known:
+            known.add(entry.key)
+            new.append(entry)
+    # one statement each for all rows (10,000 entries: 6.5 s one by one; docs/BENCHMARKS.md)
+    if new:
+        conn.execute(insert(entry_table), [_entry_row(e, account, seq + i, at) for i, e in enumerate(new, 1)])
+        conn.execute(insert(transition_table), [_added_row(e, at) for e in new])
+    return len(new)
 
 
 # Leases -----------------------------------------------------------------------------------

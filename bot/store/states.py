@@ -34,8 +34,8 @@ recheck look again at every held complaint)::
         waiting <--- the same, as its IPR moves -----------------------------> blocked
         waiting, blocked ---- its IPR is approved ---> pending (keeping its place in line)
 
-The operator's moves (`ippbot retry`, `ippbot resolve`, `ippbot cancel`), each with a line in
-the entry's history::
+The operator's moves (`ippbot retry`, `ippbot resolve`, `ippbot cancel`, and `ippbot enqueue` of a
+corrected IPR), each with a line in the entry's history::
 
         failed, dead, needs_human (parked) ------------ retry -----------> pending
                                                           (attempts counted afresh)
@@ -43,6 +43,8 @@ the entry's history::
         unknown, needs_human (cannot tell) ---- resolve --not-filed -----> pending
         pending, waiting, blocked, failed, dead,
         needs_human (parked) ------------------------- cancel -----------> cancelled
+        confirmed (an IPR the review rejected), failed,
+        dead, pending, waiting (IPRs) ---- enqueue with corrects: KEY ---> pending
 
     Nothing may be in flight for a cancel: never from claimed or submitting (a run has it),
     nor from unknown or a needs_human that cannot tell (it may be on the portal: resolve it
@@ -85,11 +87,16 @@ Every legal move, with the `Ledger` call that makes it (`LEGAL` is the machine; 
     needs_human -> pending     retry (parked), resolve --not-filed (cannot tell)
     needs_human -> confirmed   resolve --filed REF (cannot tell)
     needs_human -> cancelled   cancel (parked)
+    confirmed -> pending       enqueue of a correction (`corrects: KEY`): an IPR the portal's review
+                               rejected, filed again through its record's edit form; failed and
+                               dead IPRs are corrected the same way (-> pending), and one not filed
+                               yet takes the new fields where it is (bot.store.corrections)
 
-`confirmed` and `cancelled` have no way out. `failed`, `dead` and `needs_human` have none for
-the bot: only a person moves them on. What the portal's review later says about a confirmed
-entry goes in its own column, `portal_status` (`set_portal_status`, from `ippbot sync`), not
-in the state; why a person is needed goes in `human_reason` (`PARKED` or `CANNOT_TELL`).
+`cancelled` has no way out, nor has `confirmed` but for a rejected IPR the operator corrects.
+`failed`, `dead` and `needs_human` have none for the bot: only a person moves them on. What the
+portal's review later says about a confirmed entry goes in its own column, `portal_status`
+(`set_portal_status`, from `ippbot sync`), not in the state; why a person is needed goes in
+`human_reason` (`PARKED` or `CANNOT_TELL`).
 """
 
 from __future__ import annotations
@@ -138,7 +145,7 @@ LEGAL: dict[State, frozenset[State]] = {
     "claimed": frozenset({"submitting", "pending", "failed", "confirmed", "dead", "needs_human"}),
     "submitting": frozenset({"confirmed", "unknown"}),
     "unknown": frozenset({"confirmed", "pending", "dead", "needs_human"}),
-    "confirmed": frozenset(),
+    "confirmed": frozenset({"pending"}),  # only a rejected IPR, corrected by the operator (corrects: KEY)
     "failed": frozenset({"pending", "cancelled"}),
     "needs_human": frozenset({"pending", "confirmed", "cancelled"}),
     "dead": frozenset({"pending", "cancelled"}),
@@ -149,7 +156,8 @@ LEGAL: dict[State, frozenset[State]] = {
 BY_OPERATOR: frozenset[tuple[State, State]] = frozenset(
     {(source, "cancelled") for source, targets in LEGAL.items() if "cancelled" in targets}
     | {(source, "dead") for source in ("pending", "waiting", "blocked")}
-    | {("failed", "pending"), ("dead", "pending"), ("needs_human", "pending"), ("needs_human", "confirmed")}
+    | {("failed", "pending"), ("dead", "pending"), ("needs_human", "pending"), ("needs_human", "confirmed"),
+       ("confirmed", "pending")}
 )
 # States the bot never moves an entry out of: a person does, or nobody.
 FINAL: frozenset[State] = frozenset(
@@ -178,7 +186,8 @@ OPERATOR_DOES: dict[State, str] = {
     "claimed": "nothing: the run moves it on (a killed run's entries are handed back by the next)",
     "submitting": "nothing: the run confirms it, or the next run looks it up",
     "unknown": "nothing: the next run looks it up on the portal (or ippbot resolve after looking yourself)",
-    "confirmed": "nothing (to take it back: ippbot withdraw on the portal)",
+    "confirmed": "nothing (to take it back: ippbot withdraw; an IPR the review rejected: enqueue it corrected, "
+                 "with corrects: KEY)",
     "failed": "correct what the portal refused, then ippbot retry KEY",
     "needs_human": "parked: clear the human check, then ippbot retry; cannot tell: check the portal, ippbot resolve",
     "dead": "see why in ippbot history KEY, then ippbot retry KEY",

@@ -15,10 +15,11 @@ marketplace (`bot.store.listing_urls`). Rules that need the IPR apply when it is
 entries and the portal's records `ippbot sync` kept, also refusing an expired IPR or one known
 from none of them. A complaint of more than 300 listings becomes several (`Complaint.chunks`).
 
-Keys: the entry's explicit `key`, else its content: `Ipr.identity` for an IPR, a hash of
-platform, IPR, type, reason and the sorted URLs for each complaint chunk. Listings are sorted
-before splitting, so the same URLs give the same chunks in any order, and enqueuing a file
-twice adds nothing. Two entries of one call with the same key are a problem, not a merge.
+Keys: a correction's `corrects` (the entry it replaces), else the entry's explicit `key`, else
+its content: `Ipr.identity` for an IPR, a hash of platform, IPR, type, reason and the sorted URLs
+for each complaint chunk. Listings are sorted before splitting, so the same URLs give the same
+chunks in any order, and enqueuing a file twice adds nothing. Two entries of one call with the
+same key are a problem, not a merge.
 
 Field rules apply once an entry's fields parse, so a second round may find more; entries
 never hide each other's problems. The leading underscores mark names for `bot.store` alone.
@@ -283,7 +284,9 @@ def _iprs_by_number(valid: list[_Valid]) -> dict[str, tuple[_Raw, Ipr]]:
     for item in valid:
         if isinstance(item.model, Ipr):
             ipr = item.model
-            for handle in (ipr.registration_number, ipr.key, ipr.identity, "" if ipr.registration_number else ipr.name):
+            handles = (ipr.registration_number, ipr.corrects, ipr.key, ipr.identity,
+                       "" if ipr.registration_number else ipr.name)
+            for handle in handles:
                 if handle:
                     found.setdefault(handle, (item.raw, ipr))
     return found
@@ -318,12 +321,12 @@ def _entries(valid: list[_Valid]) -> tuple[list[Entry], list[Problem]]:
     made: list[tuple[_Raw, Entry]] = []
     for item in valid:
         if isinstance(item.model, Ipr):
-            key = item.model.key or item.model.identity
+            key = item.model.corrects or item.model.key or item.model.identity  # a correction takes its entry's key
             entry = Entry(key=key, kind="ipr", payload=item.model, source=item.raw.source)
             made.append((item.raw, entry))
         else:
             found = iprs.get(item.model.ipr)
-            depends_on = (found[1].key or found[1].identity) if found else item.model.ipr
+            depends_on = (found[1].corrects or found[1].key or found[1].identity) if found else item.model.ipr
             made += [(item.raw, e) for e in _complaint_entries(item.raw, item.model, depends_on)]
     return [entry for _, entry in made], _duplicate_keys(made)
 

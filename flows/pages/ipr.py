@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
+from playwright.sync_api import Error as PlaywrightError
+
+from bot.errors import PortalChanged
 from bot.models import Ipr, IprStatus
 from flows.pages.base import PortalPage
 
@@ -78,6 +83,20 @@ class IprManage(PortalPage):
         if self.sel.get(self.page, "empty").count():
             return []
         return [self._row(row) for row in self.table("table")]
+
+    def open_edit(self, reference: str) -> None:
+        """Open the edit form of IPR `reference` (a rejected one) from its row, as a person would."""
+        self.open(q="")
+        row = self.el("table").locator("tbody tr").filter(has_text=reference)
+        if row.count() != 1:
+            raise PortalChanged(self.sel.file, "table", f"{row.count()} rows show {reference}")
+        link = self.sel.get(row, "edit")
+        try:
+            href = link.get_attribute("href") or ""
+            response = self.page.goto(urljoin(self.page.url, href), wait_until="domcontentloaded")
+        except PlaywrightError as exc:
+            raise self._convert(exc, "open_edit") from exc
+        self.check_landing(response, "open_edit")
 
     def _row(self, row: dict[str, str]) -> IprStatus:
         """One row of the table, its labels turned into our names (type and place where shown)."""

@@ -139,9 +139,11 @@ def test_the_state_machine_allows_exactly_its_moves(ledger: Ledger, source: Stat
 
 
 def test_final_states_have_no_way_out() -> None:
-    """confirmed, failed, dead, needs_human and cancelled are final for the bot (a person may move some on)."""
+    """confirmed, failed, dead, needs_human and cancelled are final for the bot (a person may move some on:
+    a confirmed IPR only by enqueuing its correction once the portal's review rejected it)."""
     assert set(FINAL) == {"confirmed", "failed", "dead", "needs_human", "cancelled"}
-    assert {s for s in FINAL if LEGAL[s]} == {"failed", "dead", "needs_human"}
+    assert {s for s in FINAL if LEGAL[s]} == {"confirmed", "failed", "dead", "needs_human"}
+    assert LEGAL["confirmed"] == {"pending"}
     assert all((s, t) in BY_OPERATOR for s in FINAL for t in LEGAL[s])
 
 
@@ -163,6 +165,14 @@ def confirm_and_reject_ipr(ledger: Ledger, _key: str) -> None:
     """The waiting complaint's IPR is filed and the portal's review rejects it."""
     ledger.confirm(IPR_KEY, "IPR-1", existing=True)
     ledger.set_portal_status(IPR_KEY, "rejected")
+
+
+def correct_rejected_ipr(ledger: Ledger, key: str) -> None:
+    """The portal's review rejects the IPR, and the operator enqueues it corrected (`corrects: KEY`)."""
+    ledger.set_portal_status(key, "rejected")
+    entry = ipr_entry(key="unused", number="30699999")
+    fixed = entry.model_copy(update={"key": key, "payload": entry.payload.model_copy(update={"corrects": key})})
+    ledger.enqueue([fixed])
 
 
 NAMED_MOVES: list[tuple[State, State, int, Callable[[Ledger, str], object]]] = [
@@ -190,6 +200,7 @@ NAMED_MOVES: list[tuple[State, State, int, Callable[[Ledger, str], object]]] = [
     ("claimed", "needs_human", 3, lambda lg, k: lg.park(k, "a slider check at log-in")),
     ("failed", "pending", 3, lambda lg, k: lg.retry(k)),
     ("dead", "pending", 3, lambda lg, k: lg.retry(k)),
+    ("confirmed", "pending", 3, correct_rejected_ipr),
     ("unknown", "confirmed", 3, lambda lg, k: lg.resolve(k, "IPR-9")),
     ("unknown", "pending", 3, lambda lg, k: lg.resolve(k, None)),
     ("needs_human", "confirmed", 3, lambda lg, k: lg.resolve(k, "IPR-9")),
