@@ -170,6 +170,7 @@ class Entry(BaseModel):
     payload: Ipr | Complaint
     source: str  # "file:entry", where it was read
     depends_on: str | None = None  # a complaint's IPR: its key if in the batch, else its number
+    account: str | None = None  # the portal account that files it (a batch's `account:`); None: the enqueue's own
 
     @model_validator(mode="after")
     def _kind_matches_payload(self) -> Entry:

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     registrant_category: RegistrantCategory = "right_holder"
     complainant_name: str = "Demo Brand Ltd"
     identity_document: Path | None = None
+    accounts_file: Path | None = None  # several accounts: one [[account]] each (bot.accounts)
+    submissions_per_minute: float | None = Field(default=None, gt=0)  # the account's own pace; None: as the portal lets
 
     # Where things live.
     data_dir: Path = Path(".ippbot")

@@ -197,9 +197,12 @@ def account_login(headed: HeadedOption = False, pause_on_failure: PauseOption = 
 @app.command()
 def enqueue(
     files: Annotated[list[Path], typer.Argument(help="Batch files, YAML or CSV.")],
+    account: Annotated[
+        str | None, typer.Option(metavar="EMAIL", help="The account that files entries of files naming none.")
+    ] = None,
 ) -> None:
     """Validate batch files and add their entries to the ledger in one transaction."""
-    _exit(enqueue_command.enqueue(_settings(), files))
+    _exit(enqueue_command.enqueue(_settings(), files, account))
 
 
 @app.command()

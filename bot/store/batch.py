@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from bot.store.validate import (
 )
 
 SECTIONS = ("iprs", "complaints")
+TOP_KEYS = ("account", *SECTIONS)
 CSV_REQUIRED = ("ipr", "platform", "url", "reason")
 CSV_COLUMNS = (*CSV_REQUIRED, "type", "evidence", "note")
 CSV_GROUP_BY = ("ipr", "platform", "type", "reason", "evidence", "note")
@@ -50,19 +52,23 @@ def load_batch(path: Path, *, today: date | None = None) -> list[Entry]:
     return load_batches([path], today=today)
 
 
-def load_batches(paths: Iterable[Path], *, today: date | None = None, known: KnownLookup | None = None) -> list[Entry]:
+def load_batches(paths: Iterable[Path], *, today: date | None = None, known: KnownLookup | None = None,
+                 account: str | None = None, default_account: str | None = None) -> list[Entry]:
     """The entries of several batch files, checked together (a CSV's complaints may rest on
     a YAML's IPRs). All or nothing: `InputError` listing every problem of every file.
 
     With `known` (`Ledger.known_iprs`, as `ippbot enqueue` passes it), a complaint whose IPR is in
     none of the files is checked against the ledger's IPRs and the portal's records instead, and
     an IPR known from none of them is a problem; without it, such a complaint is not checked.
+
+    Each entry is filed by its file's `account:`, else by `account` (`--account`), else by the
+    configured account (`Entry.account` None); naming `default_account` is naming none.
     """
     raws: list[_Raw] = []
     problems: list[Problem] = []
     for path in paths:
         found, bad = _read(path)
-        raws += found
+        raws += [_of_account(raw, account, default_account) for raw in found]
         problems += bad
     valid: list[_Valid] = []
     day = today or date.today()
@@ -76,6 +82,12 @@ def load_batches(paths: Iterable[Path], *, today: date | None = None, known: Kno
     if problems:
         raise _input_error(problems)
     return entries
+
+
+def _of_account(raw: _Raw, account: str | None, default_account: str | None) -> _Raw:
+    """The raw entry with the account that files it: its file's, else the call's; None for the configured one."""
+    chosen = raw.account or (account.strip().lower() if account else None)
+    return replace(raw, account=None if chosen == default_account else chosen)
 
 
 def _input_error(problems: Sequence[Problem]) -> InputError:
@@ -136,18 +148,33 @@ def _read_yaml(text: str, name: str, base: Path) -> tuple[list[_Raw], list[Probl
     if not isinstance(doc, dict):
         return [], [Problem(name, "", "", "must be a mapping with lists iprs and/or complaints")]
     problems = [
-        Problem(name, "", str(key), "unknown key; a batch has iprs, complaints" + _hint(key, SECTIONS))
+        Problem(name, "", str(key), "unknown key; a batch has account, iprs, complaints" + _hint(key, TOP_KEYS))
         for key in doc
-        if key not in SECTIONS
+        if key not in TOP_KEYS
     ]
+    account, bad_account = _file_account(doc.get("account"), name)
+    problems += bad_account
     raws: list[_Raw] = []
     for section in SECTIONS:
         found, bad = _read_section(doc.get(section), section, name, base)
-        raws += found
+        raws += [replace(raw, account=account) for raw in found]
         problems += bad
     if not raws and not problems:
         problems.append(Problem(name, "", "", "empty batch: no iprs and no complaints"))
     return raws, problems
+
+
+def _file_account(value: Any, name: str) -> tuple[str | None, list[Problem]]:
+    """The file's `account:` (an email, lower-cased as the portal reads it), or None when it names none."""
+    if value is None:
+        return None, []
+    if not isinstance(value, str) or "@" not in value or not value.strip():
+        return None, [Problem(name, "", "account", f"must be the email of a portal account{_got_text(value)}")]
+    return value.strip().lower(), []
+
+
+def _got_text(value: Any) -> str:
+    return f" (got {value!r})" if isinstance(value, str) else f" (got {_kind_of(value)})"
 
 
 def _read_section(

@@ -170,7 +170,8 @@ def _insert_new(conn: Connection, entries: list[Entry], account: str | None, at:
             new.append(entry)
     # one statement each for all rows (10,000 entries: 6.5 s one by one; docs/BENCHMARKS.md)
     if new:
-        conn.execute(insert(entry_table), [_entry_row(e, account, seq + i, at) for i, e in enumerate(new, 1)])
+        rows = [_entry_row(e, e.account or account, seq + i, at) for i, e in enumerate(new, 1)]
+        conn.execute(insert(entry_table), rows)
         conn.execute(insert(transition_table), [_added_row(e, at) for e in new])
     return len(new)
 

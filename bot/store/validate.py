@@ -44,8 +44,9 @@ from bot.models import CHINA_ONLY, REASONS_BY_TYPE, TYPE_FIELDS, Complaint, Entr
 from bot.store.listing_urls import listing_problem
 
 Loc = tuple[str | int, ...]
-# What the ledger and the portal's records know under each of some IPR numbers (or keys): `Ledger.known_iprs`.
-KnownLookup = Callable[[set[str]], Mapping[str, Sequence[KnownIpr]]]
+# What the ledger and the portal's records know of one account's IPRs under each of some numbers (or
+# keys): `Ledger.known_iprs`, for (account, numbers); the account is None when the call names none.
+KnownLookup = Callable[[str | None, set[str]], Mapping[str, Sequence[KnownIpr]]]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 FILE_MAGIC: dict[str, bytes] = {
@@ -84,6 +85,7 @@ class _Raw:
     entry: str  # "iprs[3]" or "line 7"
     data: dict[str, Any]
     lines: tuple[int, ...] = ()  # CSV: the line of each listing, in order
+    account: str | None = None  # the account that files it: the file's `account:`, else the enqueue's
 
     @property
     def source(self) -> str:
@@ -259,28 +261,40 @@ def _cross_problems(valid: list[_Valid], known: KnownLookup | None) -> list[Prob
     """Rules that need a complaint's IPR: from the batch, else (with `known`) from the ledger or the portal."""
     iprs = _iprs_by_number(valid)
     complaints = [(item.raw, item.model) for item in valid if isinstance(item.model, Complaint)]
-    elsewhere = {complaint.ipr for _, complaint in complaints if complaint.ipr not in iprs}
-    found = known(elsewhere) if known is not None and elsewhere else {}
     problems: list[Problem] = []
-    for raw, complaint in complaints:
-        number = complaint.ipr
-        if number in iprs:
-            fits = [_fit_problems(complaint, _as_known(iprs[number][1]))]
-        elif known is None:
-            continue
-        else:
-            fits = [_fit_problems(complaint, record) for record in found.get(number, ())] or [[(("ipr",), (
-                f"IPR {number!r} is in no batch of this call, not in the ledger and not in the portal's records "
-                "that ippbot sync keeps; add the IPR to the batch, or if it was filed by hand, run ippbot sync"))]]
-        if all(fits):  # every record ippbot knows under that number refuses it: say why the first does
-            problems += [raw.problem(loc, why) for loc, why in fits[0]]
+    for account in dict.fromkeys(raw.account for raw, _ in complaints):
+        mine = [(raw, c) for raw, c in complaints if raw.account == account]
+        elsewhere = {c.ipr for _, c in mine if (account, c.ipr) not in iprs}
+        found = known(account, elsewhere) if known is not None and elsewhere else {}
+        for raw, complaint in mine:
+            in_batch = iprs.get((account, complaint.ipr))
+            fits = [_fit_problems(complaint, _as_known(in_batch[1]))] if in_batch else \
+                [_fit_problems(complaint, record) for record in found.get(complaint.ipr, ())]
+            if not fits and known is not None:
+                fits = [[(("ipr",), _unknown_ipr(raw, complaint.ipr, iprs))]]
+            if fits and all(fits):  # every record ippbot knows under that number refuses it: say why the first does
+                problems += [raw.problem(loc, why) for loc, why in fits[0]]
     return problems
 
 
-def _iprs_by_number(valid: list[_Valid]) -> dict[str, tuple[_Raw, Ipr]]:
-    """The batch's IPRs by each name a complaint may give them: the registration number, the
-    entry key, or for a right without a number (an unregistered work) its name."""
-    found: dict[str, tuple[_Raw, Ipr]] = {}
+def _unknown_ipr(raw: _Raw, number: str, iprs: Mapping[tuple[str | None, str], tuple[_Raw, Ipr]]) -> str:
+    """Why a complaint's IPR is not known: another account files it, or nobody does."""
+    for (account, handle), (other, _) in iprs.items():
+        if handle == number and account != raw.account:
+            return (f"IPR {number} is filed on account {_named(account)} ({other.source}), this complaint on "
+                    f"{_named(raw.account)}: a complaint rests on an IPR of its own account")
+    return (f"IPR {number!r} is in no batch of this call, not in the ledger and not in the portal's records "
+            "that ippbot sync keeps; add the IPR to the batch, or if it was filed by hand, run ippbot sync")
+
+
+def _named(account: str | None) -> str:
+    return account or "the configured account (IPPBOT_EMAIL)"
+
+
+def _iprs_by_number(valid: list[_Valid]) -> dict[tuple[str | None, str], tuple[_Raw, Ipr]]:
+    """The batch's IPRs by account and each name a complaint may give them: the registration number,
+    the entry key, or for a right without a number (an unregistered work) its name."""
+    found: dict[tuple[str | None, str], tuple[_Raw, Ipr]] = {}
     for item in valid:
         if isinstance(item.model, Ipr):
             ipr = item.model
@@ -288,7 +302,7 @@ def _iprs_by_number(valid: list[_Valid]) -> dict[str, tuple[_Raw, Ipr]]:
                        "" if ipr.registration_number else ipr.name)
             for handle in handles:
                 if handle:
-                    found.setdefault(handle, (item.raw, ipr))
+                    found.setdefault((item.raw.account, handle), (item.raw, ipr))
     return found
 
 
@@ -321,14 +335,25 @@ def _entries(valid: list[_Valid]) -> tuple[list[Entry], list[Problem]]:
     made: list[tuple[_Raw, Entry]] = []
     for item in valid:
         if isinstance(item.model, Ipr):
-            key = item.model.corrects or item.model.key or item.model.identity  # a correction takes its entry's key
-            entry = Entry(key=key, kind="ipr", payload=item.model, source=item.raw.source)
+            entry = Entry(key=_ipr_key(item.raw, item.model), kind="ipr", payload=item.model, source=item.raw.source,
+                          account=item.raw.account)
             made.append((item.raw, entry))
         else:
-            found = iprs.get(item.model.ipr)
-            depends_on = (found[1].corrects or found[1].key or found[1].identity) if found else item.model.ipr
+            found = iprs.get((item.raw.account, item.model.ipr))
+            depends_on = _ipr_key(*found) if found else item.model.ipr
             made += [(item.raw, e) for e in _complaint_entries(item.raw, item.model, depends_on)]
     return [entry for _, entry in made], _duplicate_keys(made)
+
+
+def _ipr_key(raw: _Raw, ipr: Ipr) -> str:
+    """An IPR's entry key: the entry it corrects, its own `key`, else its identity (of its account)."""
+    return ipr.corrects or ipr.key or _scoped(raw.account, ipr.identity)
+
+
+def _scoped(account: str | None, key: str) -> str:
+    """A content key of an entry filed on an account other than the configured one: `account/key`,
+    so that two rights holders' identical entries stay two entries."""
+    return f"{account}/{key}" if account else key
 
 
 def _complaint_entries(raw: _Raw, complaint: Complaint, depends_on: str) -> list[Entry]:
@@ -337,9 +362,11 @@ def _complaint_entries(raw: _Raw, complaint: Complaint, depends_on: str) -> list
     entries: list[Entry] = []
     for number, chunk in enumerate(chunks, start=1):
         split = len(chunks) > 1
-        key = complaint.key + (f"#{number}" if split else "") if complaint.key else _chunk_key(chunk)
+        own = complaint.key + (f"#{number}" if split else "") if complaint.key else None
+        key = own or _scoped(raw.account, _chunk_key(chunk))
         source = raw.source + (f" part {number}/{len(chunks)}" if split else "")
-        entry = Entry(key=key, kind="complaint", payload=chunk, source=source, depends_on=depends_on)
+        entry = Entry(key=key, kind="complaint", payload=chunk, source=source, depends_on=depends_on,
+                      account=raw.account)
         entries.append(entry)
     return entries
 
