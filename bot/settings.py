@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     # Where things live.
     data_dir: Path = Path(".ippbot")
     queue_url: str | None = None
+    ledger_url: str | None = None  # a fleet's: postgresql+psycopg://user@host/db (default: SQLite in the data dir)
     selectors_dir: Path | None = None
 
     # The browser.

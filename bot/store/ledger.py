@@ -59,9 +59,8 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert
-from sqlalchemy.exc import OperationalError
 
-from bot.errors import EnvironmentProblem, LeaseNotHeld, LedgerError
+from bot.errors import LeaseNotHeld, LedgerError
 from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
 from bot.store.corrections import CorrectionCalls
@@ -101,7 +100,7 @@ from bot.store.queries import (
     _unknown_of,
 )
 from bot.store.records import Record, StatusRow, Transition
-from bot.store.schema import copy_table, make_engine
+from bot.store.schema import copy_table, make_engine, opened
 from bot.store.states import ANY, CANNOT_TELL, STATES, State
 
 __all__ = ["Ledger"]
@@ -130,16 +129,19 @@ class Ledger(OperatorCalls, KnownCalls, CorrectionCalls):
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock = utc_now, max_attempts: int | None = None) -> Ledger:
-        """The ledger in the data dir (`DATA_DIR/ledger.sqlite3`), created if need be."""
+        """The ledger of `IPPBOT_LEDGER_URL` (PostgreSQL), else the data dir's (`DATA_DIR/ledger.sqlite3`),
+        created if need be; `EnvironmentProblem` with the fix when it cannot be opened."""
+        attempts = max_attempts or settings.max_attempts
+        if settings.ledger_url is not None:
+            return opened(lambda: cls(settings.ledger_url or "", clock=clock, max_attempts=attempts),
+                           settings.ledger_url, "check that the database answers and IPPBOT_LEDGER_URL names it")
         path = Path(settings.data_dir) / LEDGER_FILE
-        try:
+
+        def in_data_dir() -> Ledger:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(f"sqlite:///{path}", clock=clock, max_attempts=max_attempts or settings.max_attempts)
-        except (OSError, OperationalError) as exc:
-            raise EnvironmentProblem(
-                f"cannot open the ledger at {path}: {exc}",
-                fix=f"make {path.parent} writable or set IPPBOT_DATA_DIR",
-            ) from exc
+            return cls(f"sqlite:///{path}", clock=clock, max_attempts=attempts)
+
+        return opened(in_data_dir, str(path), f"make {path.parent} writable or set IPPBOT_DATA_DIR")
 
     @property
     def engine(self) -> Engine:

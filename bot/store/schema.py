@@ -1,9 +1,10 @@
 """Ledger schema: the ledger's tables as the queries see them, and its engine, in SQLAlchemy Core.
 
-Portable SQL only (the same tables run on PostgreSQL); times are stored as naive UTC and
-come back aware. On SQLite every connection gets WAL, ``synchronous=FULL``, a busy timeout
-and foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that the
-ledger's read-then-update never meets another writer half-way. `bot.store.ledger` owns the rules.
+Portable SQL only (the same tables run on PostgreSQL, `IPPBOT_LEDGER_URL`); times are stored as
+naive UTC and come back aware. On SQLite every connection gets WAL, ``synchronous=FULL``, a busy
+timeout and foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE`` so that the
+ledger's read-then-update never meets another writer half-way; on PostgreSQL every transaction
+takes one advisory lock first, to the same effect across hosts. `bot.store.ledger` owns the rules.
 
 The database gets its shape from the numbered migrations in `bot/store/migrations/`
 (`bot.store.migrate`), not from `metadata`: these tables must match the newest revision
@@ -13,8 +14,9 @@ may be, so a new state needs no change to a ledger already written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -33,9 +35,15 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
+from bot.errors import EnvironmentProblem, first_line
+
 BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
+LEDGER_LOCK = 0x1BB07_1ED6E2  # PostgreSQL advisory lock id of "the ledger" (one ledger per database)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -120,15 +128,28 @@ lease_table = Table(
 )
 
 
+def opened(open_it: Callable[[], T], where: str, fix: str) -> T:
+    """`open_it()` (a ledger), or `EnvironmentProblem` naming where (no password) and the fix."""
+    try:
+        return open_it()
+    except (OSError, OperationalError) as exc:
+        shown = make_url(where).render_as_string(hide_password=True) if "://" in where else where
+        raise EnvironmentProblem(f"cannot open the ledger at {shown}: {first_line(exc)}", fix=fix) from exc
+
+
+
 # The engine ------------------------------------------------------------------------------
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; on SQLite with the ledger's pragmas and immediate transactions."""
-    engine = create_engine(url)
+    """An engine for `url`: on SQLite with the ledger's pragmas and immediate transactions; on
+    PostgreSQL with the ledger's lock taken at every BEGIN (`_postgres_begin_locked`)."""
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _postgres_begin_locked)
     return engine
 
 
@@ -149,3 +170,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(conn: Connection) -> None:
     """Take the write lock at BEGIN, so a read-then-update cannot be overtaken."""
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgres_begin_locked(conn: Connection) -> None:
+    """PostgreSQL's BEGIN IMMEDIATE: the ledger's transaction-level advisory lock, held to COMMIT or
+    ROLLBACK, so that every transaction of every worker on every host is serialised as on SQLite and a
+    read-then-update is never overtaken (the ledger's transactions are short: a few a second at most)."""
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LEDGER_LOCK})")

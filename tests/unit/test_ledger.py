@@ -1,4 +1,5 @@
-"""Ledger: the state machine enforced, stale writers refused, leases exclusive, SQLite durable."""
+"""Ledger: the state machine enforced, stale writers refused, leases exclusive, SQLite durable; on SQLite and
+PostgreSQL alike (`ledger_url`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from itertools import product
 from pathlib import Path
 
 import pytest
+from postgres import fresh_database
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 
 from bot.errors import (
     EnvironmentProblem,
@@ -22,6 +26,7 @@ from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
 from bot.store import ledger as ledger_module
 from bot.store.ledger import Ledger
+from bot.store.schema import LEDGER_LOCK
 from bot.store.states import BY_OPERATOR, FINAL, LEGAL, STATES, State
 
 pytestmark = pytest.mark.unit
@@ -59,13 +64,23 @@ def complaint_entry(key: str, depends_on: str | None = None) -> Entry:
     return Entry(key=key, kind="complaint", payload=complaint, source="b.yaml:c", depends_on=depends_on)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each ledger test on both back ends: a SQLite file in tmp_path, and a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        return
+    with fresh_database() as url:
+        yield url
+
+
 @pytest.fixture
-def make_ledger(tmp_path: Path) -> Iterator[Callable[..., Ledger]]:
-    """Ledgers on one SQLite file in tmp_path, with a clock stopped at T0."""
+def make_ledger(ledger_url: str) -> Iterator[Callable[..., Ledger]]:
+    """Ledgers on one database, with a clock stopped at T0."""
     opened: list[Ledger] = []
 
     def make(max_attempts: int = 3) -> Ledger:
-        opened.append(Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", clock=lambda: T0, max_attempts=max_attempts))
+        opened.append(Ledger(ledger_url, clock=lambda: T0, max_attempts=max_attempts))
         return opened[-1]
 
     yield make
@@ -658,8 +673,9 @@ def test_payloads_come_back_as_the_models_they_went_in_as(ledger: Ledger) -> Non
     assert [ledger.get(e.key).entry for e in entries] == entries
 
 
-def test_the_ledger_file_is_wal_with_synchronous_full(ledger: Ledger, tmp_path: Path) -> None:
+def test_the_ledger_file_is_wal_with_synchronous_full(tmp_path: Path) -> None:
     """On SQLite the ledger runs WAL, synchronous=FULL, a busy timeout and foreign keys."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     ledger.add([ipr_entry()])
     with sqlite3.connect(tmp_path / "ledger.sqlite3") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -669,6 +685,22 @@ def test_the_ledger_file_is_wal_with_synchronous_full(ledger: Ledger, tmp_path: 
             for name in ("synchronous", "busy_timeout", "foreign_keys")
         }
     assert pragma == {"synchronous": 2, "busy_timeout": 30_000, "foreign_keys": 1}  # 2 is FULL
+    ledger.close()
+
+
+@pytest.mark.postgres
+def test_on_postgres_every_transaction_holds_the_ledger_lock() -> None:
+    """On PostgreSQL a transaction of the ledger holds its advisory lock: another one waits for it, as on SQLite."""
+    with fresh_database() as url, Ledger(url) as ledger:
+        other = create_engine(url, connect_args={"options": "-c lock_timeout=200"})
+        try:
+            with ledger.engine.begin(), other.connect() as waiting, \
+                    pytest.raises(OperationalError, match="lock timeout"):
+                waiting.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LEDGER_LOCK})")
+            with other.connect() as free:  # the ledger's transaction is over: the lock is free again
+                free.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LEDGER_LOCK})")
+        finally:
+            other.dispose()
 
 
 def test_open_puts_the_ledger_in_the_data_dir(tmp_path: Path) -> None:
@@ -685,6 +717,29 @@ def test_open_on_an_unusable_data_dir_is_an_environment_problem(tmp_path: Path) 
     settings = Settings(_env_file=None, data_dir=tmp_path / "file" / "data")  # type: ignore[call-arg]
     with pytest.raises(EnvironmentProblem, match="IPPBOT_DATA_DIR"):
         Ledger.open(settings)
+
+
+def test_open_on_a_database_that_does_not_answer_is_one_line_without_its_password() -> None:
+    """IPPBOT_LEDGER_URL naming a database that does not answer: an environment problem (exit 3) with the fix,
+    the URL shown without its password."""
+    settings = Settings(_env_file=None, ledger_url="postgresql+psycopg://ippbot:s3cret-pw@127.0.0.1:9/fleet")  # type: ignore[call-arg]
+    with pytest.raises(EnvironmentProblem, match="IPPBOT_LEDGER_URL") as refused:
+        Ledger.open(settings)
+    assert "postgresql+psycopg://ippbot:***@127.0.0.1:9/fleet" in str(refused.value)
+    assert "s3cret-pw" not in str(refused.value)
+
+
+@pytest.mark.postgres
+def test_open_on_postgres_makes_the_ledger_there(tmp_path: Path) -> None:
+    """IPPBOT_LEDGER_URL names the fleet's PostgreSQL database: the ledger lives there, not in the data dir."""
+    with fresh_database() as url:
+        settings = Settings(_env_file=None, ledger_url=url, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+        with Ledger.open(settings) as opened:
+            opened.add([ipr_entry()])
+            assert opened.engine.dialect.name == "postgresql"
+        with Ledger.open(settings) as again:
+            assert again.counts()["pending"] == 1
+    assert not (tmp_path / "data" / "ledger.sqlite3").exists()
 
 
 def test_naive_times_are_refused(ledger: Ledger) -> None:

@@ -11,7 +11,8 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from postgres import fresh_database
+from sqlalchemy import inspect, text
 from structlog.testing import capture_logs
 
 from bot.store import migrate
@@ -167,3 +168,28 @@ def test_head_is_the_newest_migration_and_the_schema_matches_it(tmp_path: Path) 
             assert [c["name"] for c in found.get_columns(table.name)] == [c.name for c in table.columns]
             assert {i["name"] for i in found.get_indexes(table.name)} == {i.name for i in table.indexes}
         assert found.get_check_constraints("entries") == []
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_ledger_at_revision_0001_upgrades_to_head_and_matches_the_schema() -> None:
+    """The fleet's ledger: revision 0001 made on PostgreSQL (with its CHECK on state) goes to head, its CHECK
+    dropped by its reflected name, its rows kept, and the tables are the queries' own."""
+    with fresh_database() as url:
+        engine = make_engine(url)
+        config = Config()
+        config.set_main_option("script_location", str(migrate.MIGRATIONS))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+            assert inspect(conn).get_check_constraints("entries") != []
+            conn.execute(text("INSERT INTO entries VALUES ('c-9', 'complaint', NULL, :payload, 'needs_human', 0, 1,"
+                              " NULL, NULL, 'x', :at, :at, :at, 'b.yaml', NULL, NULL, NULL, 1)"),
+                         {"payload": json.dumps(COMPLAINT), "at": AT})
+        engine.dispose()
+        with capture_logs() as logs, Ledger(url) as ledger:
+            assert ledger.get("c-9").human_reason == "cannot_tell"
+            found = inspect(ledger.engine)
+            for table in metadata.sorted_tables:
+                assert [c["name"] for c in found.get_columns(table.name)] == [c.name for c in table.columns]
+            assert found.get_check_constraints("entries") == []
+        assert [e["detail"] for e in logs] == [f"ledger upgraded from 0001 to {migrate.HEAD}"]
