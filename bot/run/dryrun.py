@@ -29,7 +29,7 @@ from playwright.sync_api import sync_playwright
 from bot.browser import BrowserSession, open_browser
 from bot.errors import IprNotApproved, NeedsHuman
 from bot.models import Complaint, Ipr
-from bot.run.artifacts import NOT_FILLABLE, EntryResult, RunSummary, Verdict, Would
+from bot.run.artifacts import NOT_FILLABLE, EntryResult, RunSummary, StepTiming, Verdict, Would
 from bot.run.attempt import Attempt, attempt
 from bot.run.backoff import aware
 from bot.run.report import plain_error
@@ -122,7 +122,7 @@ class DryRunner(Runner):
             result.would = self._without_browser(record, payload) or self._fill(browser, payload, result)
         finally:
             result.duration_ms = round((time.monotonic() - started) * 1000)
-            result.steps = self.recorder.pop(record.key)
+            result.steps = [_stopped_is_done(s) for s in self.recorder.pop(record.key)]
             self.summary.entries.append(result)
             if self.options.progress and not self.stop.requested:
                 self.options.progress(record)
@@ -174,6 +174,11 @@ class DryRunner(Runner):
             return would.model_copy(update={"verdict": "needs_human", "why": self.human_check})
         why = plain_error(type(error).__name__, plain_message(error)) if error else "no outcome"
         return would.model_copy(update={"verdict": "not_filled", "why": why})
+
+
+def _stopped_is_done(timing: StepTiming) -> StepTiming:
+    """A step that ended at the dry run's stop before the click did what a dry run asks of it: "ok" in the chart."""
+    return timing.model_copy(update={"outcome": "ok"}) if timing.outcome == WouldSubmit.__name__ else timing
 
 
 def _would(why: str) -> str:
