@@ -6,6 +6,7 @@ and reads the dry run's summary.json beside the report it names.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Browser
 from support import EMAIL, MockPortal, Operator, assert_each_once, make_settings, registered, write_batch
 from support_cli import report_of, summary_of
 
+from bot.settings import DEFAULT_SELECTORS_DIR
 from bot.store.ledger import Ledger
 
 Snapshot = tuple[list[Any], dict[str, list[Any]]]
@@ -36,9 +38,9 @@ def snapshot(operator: Operator) -> Snapshot:
         return rows, {row.key: ledger.history(row.key) for row in rows}
 
 
-def dry_run(operator: Operator, *args: str) -> tuple[int, list[str], dict[str, Any]]:
+def dry_run(operator: Operator, extra_env: dict[str, str] | None = None) -> tuple[int, list[str], dict[str, Any]]:
     """`ippbot run --dry-run`: its exit code, its lines on stdout, and its summary."""
-    done = operator.ippbot("run", "--dry-run", *args)
+    done = operator.ippbot("run", "--dry-run", extra_env=extra_env)
     lines = done.stdout.splitlines()
     assert lines and lines[-1].startswith("report: "), done.stdout + done.stderr
     return done.returncode, lines, summary_of(report_of(lines[-1]))
@@ -74,7 +76,9 @@ def test_a_dry_run_then_a_real_run_files_each_entry_once(operator: Operator, tmp
     assert snapshot(operator) == before
     html = report_of(lines[-1]).read_text(encoding="utf-8")
     assert "This was a dry run" in html and html.count('class="verdict"') == 2
-    operator.ippbot("run", check=True)
+    assert all(step["outcome"] == "ok" for e in complaints for step in e["steps"])  # stopping at the click is done
+    filed = summary_of(report_of(operator.ippbot("run", check=True).stdout.splitlines()[-1]))
+    assert [e["existing"] for e in filed["entries"]] == [False, False]  # no check record taken for a filing
     assert operator.states() == {"confirmed": 4}
     assert_each_once(operator.portal, operator)
 
@@ -131,4 +135,22 @@ def test_a_dry_run_meeting_a_slider_reports_it_and_parks_nothing(operator: Opera
     assert all("slider" in e["would"]["why"] for e in summary["entries"])
     assert "(needs a person: 2)" in lines[0]
     assert "--headed --pause-on-failure" in summary["entries"][0]["would"]["why"]
+    assert snapshot(operator) == before and operator.portal.state()["iprs"] == []
+
+
+def test_an_entry_that_cannot_be_filled_is_said_why_and_stays_as_it_was(operator: Operator, tmp_path: Path) -> None:
+    """A form the selectors cannot fill: exit 1, the entry's reason in plain words; it stays pending, not failed."""
+    broken = tmp_path / "selectors"
+    shutil.copytree(DEFAULT_SELECTORS_DIR, broken)
+    form = broken / "ipr_form.toml"
+    form.write_text(form.read_text().replace('{ label = "Rights holder" }', '{ label = "Holder of the rights" }'))
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "batch.yaml", iprs=1)), check=True)
+    before = snapshot(operator)
+    code, lines, summary = dry_run(operator, extra_env={"IPPBOT_SELECTORS_DIR": str(broken),
+                                                        "IPPBOT_TIMEOUT_MS": "2000"})
+    [entry] = summary["entries"]
+    assert code == 1
+    assert entry["would"]["verdict"] == "not_filled"
+    assert entry["would"]["why"].startswith("the portal's pages changed: selector ")
+    assert "ipr_form.toml/rights_holder (matches no element)" in lines[1]
     assert snapshot(operator) == before and operator.portal.state()["iprs"] == []
