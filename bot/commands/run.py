@@ -56,7 +56,9 @@ def run(settings: Settings, options: RunOptions) -> int:
                 summary = runner(settings, ledger, options).run()
         except Interrupted as stopped:  # the summary is written: the report says so, and one line what was left
             report = write_report(run_dir)
-            detail = interrupted_detail(run_dir.read_summary(), how(options.stop), report)
+            stopped_summary = run_dir.read_summary()
+            detail = (dry_run_interrupted(how(options.stop), report) if stopped_summary.dry_run
+                      else interrupted_detail(stopped_summary, how(options.stop), report))
             raise Interrupted(stopped.signal_name, stopped.signal_number, detail) from None
         report = write_report(run_dir)
     for line in dry_run_lines(summary) if summary.dry_run else [summary_line(summary)]:
@@ -105,6 +107,12 @@ def interrupted_detail(summary: RunSummary, asked: str, report: Path) -> str:
         what = "no entry was in flight, and none is left to work"
     asked_by = f"({asked}) " if asked else ""
     return f"{asked_by}at a safe point: {what}; report: {report}"
+
+
+def dry_run_interrupted(asked: str, report: Path) -> str:
+    """The interrupt's line for a dry run: it left nothing in flight, as it files nothing and moves no entry."""
+    asked_by = f"({asked}) " if asked else ""
+    return f"{asked_by}at a safe point: a dry run, so nothing was filed and no entry moved; report: {report}"
 
 
 def plural(n: int, one: str, many: str) -> str:

@@ -70,6 +70,7 @@ class Would(BaseModel):
     platform: str | None = None  # a complaint's marketplace
     ipr: str | None = None  # a complaint's IPR; an IPR's registration number (or name, without one)
     listings: int = 0  # a complaint's listing count
+    refused: int = 0  # of those, how many the portal's check page refused (listed in `EntryResult.refused`)
     reference: str | None = None  # on_portal: the record the look-up found
     why: str = ""  # every verdict but would_file: in plain words
 

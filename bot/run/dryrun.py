@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from playwright.sync_api import sync_playwright
 
@@ -37,6 +38,8 @@ from bot.run.runner import LEASE_TTL_S, Runner, plain_message, root_cause
 from bot.store.ledger import Ledger
 from bot.store.queries import Hold, _hold
 from bot.store.records import Record
+from flows.context import FlowContext
+from flows.pages.complaint import ComplaintCheck
 
 LOOKED_AT = ("pending", "waiting", "blocked", "claimed", "submitting", "unknown")  # what a run would take up
 HUMAN_CHECK_HINT = ("a person completes it with `ippbot run --dry-run --headed --pause-on-failure` "
@@ -54,10 +57,6 @@ class WouldSubmit(Exception):  # noqa: N818 - not an error: the dry run's stop a
 
     Not an `IppbotError`, so the retry policy never retries it; it never leaves this module.
     """
-
-
-def _stop_at_click() -> None:
-    raise WouldSubmit
 
 
 def hold_of(ledger: Ledger, record: Record) -> Hold | None:
@@ -150,8 +149,9 @@ class DryRunner(Runner):
         with self.evidence.context(browser, result.key) as context:
             page = context.new_page()
             ctx = self._flow_ctx(page, result.key)
-            ctx.before_submit = _stop_at_click
+            ctx.before_submit = lambda: _stop_at_click(ctx, payload, result)
             would = self._verdict(what(payload), attempt(ctx, payload, self._retrying(ctx)))
+            would = would.model_copy(update={"refused": len(result.refused)})
             result.existing = would.verdict == "on_portal"
             self._keep(context, page, result, failed=would.verdict not in ("would_file", "on_portal"))
         return would
@@ -174,6 +174,14 @@ class DryRunner(Runner):
             return would.model_copy(update={"verdict": "needs_human", "why": self.human_check})
         why = plain_error(type(error).__name__, plain_message(error)) if error else "no outcome"
         return would.model_copy(update={"verdict": "not_filled", "why": why})
+
+
+def _stop_at_click(ctx: FlowContext, payload: Ipr | Complaint, result: EntryResult) -> NoReturn:
+    """The dry run's `before_submit`: right before the final click, note the listings the portal's check
+    page refused (a complaint's), and stop: nothing is sent."""
+    if isinstance(payload, Complaint):
+        result.refused = [refusal.model_dump() for refusal in ComplaintCheck(ctx).refusals()]
+    raise WouldSubmit
 
 
 def _stopped_is_done(timing: StepTiming) -> StepTiming:
@@ -214,4 +222,5 @@ def entry_line(would: Would) -> str:
     if would.kind == "ipr":
         return f"would file the IPR {would.ipr}"
     listings = f"{would.listings} listing{'' if would.listings == 1 else 's'}"
-    return f"would file a complaint on {would.platform} under IPR {would.ipr}, {listings}"
+    refused = f" ({would.refused} refused by the portal's check)" if would.refused else ""
+    return f"would file a complaint on {would.platform} under IPR {would.ipr}, {listings}{refused}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands.run import dry_run_interrupted
 from bot.models import Complaint, Ipr
 from bot.run.artifacts import EntryResult, RunSummary, Would
 from bot.run.dryrun import dry_run_lines, entry_line, filled_all, what
@@ -48,6 +49,8 @@ def test_an_entry_line_says_what_it_would_file_or_why_not() -> None:
     assert entry_line(FILE_IPR) == "would file the IPR 40000000"
     assert entry_line(FILE_COMPLAINT) == "would file a complaint on aliexpress under IPR 40000000, 2 listings"
     assert entry_line(WAIT) == "would wait for IPR ipr:1 (pending)"
+    assert entry_line(FILE_COMPLAINT.model_copy(update={"refused": 1})).endswith(
+        "2 listings (1 refused by the portal's check)")
 
 
 def test_the_command_prints_a_tally_then_one_line_per_entry() -> None:
@@ -90,3 +93,10 @@ def test_every_verdict_has_a_tile_label_and_the_held_states_are_known() -> None:
     """Each verdict the dry run gives has its label, and blocked, cancelled and needs_human are states of the report."""
     assert set(VERDICTS) == set(Would.model_fields["verdict"].annotation.__args__)  # type: ignore[union-attr]
     assert {"blocked", "cancelled", "needs_human", "waiting"} <= set(STATES)
+
+
+def test_an_interrupted_dry_run_says_it_left_nothing() -> None:
+    """Stopped by a signal, a dry run's line says nothing was filed and no entry moved, and where its report is."""
+    line = dry_run_interrupted("Ctrl-C", Path("runs/r/report.html"))
+    assert line == ("(Ctrl-C) at a safe point: a dry run, so nothing was filed and no entry moved; "
+                    "report: runs/r/report.html")
