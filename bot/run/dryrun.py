@@ -33,7 +33,7 @@ from bot.models import Complaint, Ipr
 from bot.run.artifacts import NOT_FILLABLE, EntryResult, RunSummary, StepTiming, Verdict, Would
 from bot.run.attempt import Attempt, attempt
 from bot.run.backoff import aware
-from bot.run.report import plain_error
+from bot.run.report import VERDICTS, plain_error
 from bot.run.runner import LEASE_TTL_S, Runner, plain_message, root_cause
 from bot.store.ledger import Ledger
 from bot.store.queries import Hold, _hold
@@ -42,14 +42,9 @@ from flows.context import FlowContext
 from flows.pages.complaint import ComplaintCheck
 
 LOOKED_AT = ("pending", "waiting", "blocked", "claimed", "submitting", "unknown")  # what a run would take up
+IN_FLIGHT = ("claimed", "submitting", "unknown")  # left by an earlier run: a run settles them first
 HUMAN_CHECK_HINT = ("a person completes it with `ippbot run --dry-run --headed --pause-on-failure` "
                     "(this dry run parked nothing)")
-IN_FLIGHT = ("claimed", "submitting", "unknown")  # left by an earlier run: a run settles them first
-LABELS: dict[Verdict, str] = {
-    "would_file": "would be filed", "on_portal": "already on the portal", "would_wait": "would wait",
-    "blocked": "blocked", "later": "not due yet", "in_doubt": "settled first by the next run",
-    "needs_human": "needs a person", "not_filled": "could not be filled",
-}
 
 
 class WouldSubmit(Exception):  # noqa: N818 - not an error: the dry run's stop at the final click
@@ -206,8 +201,8 @@ def dry_run_lines(summary: RunSummary) -> list[str]:
     """The dry run as the command prints it: one line in all, then one per entry with its verdict."""
     counts: dict[str, int] = {}
     for entry in summary.entries:
-        verdict = entry.would.verdict if entry.would else "not_filled"
-        counts[LABELS[verdict]] = counts.get(LABELS[verdict], 0) + 1
+        label = VERDICTS[entry.would.verdict if entry.would else "not_filled"][0]
+        counts[label] = counts.get(label, 0) + 1
     looked = len(summary.entries)
     tally = ", ".join(f"{label}: {n}" for label, n in counts.items()) or "nothing due"
     head = (f"dry run {summary.run_id}: {looked} {'entry' if looked == 1 else 'entries'} looked at ({tally}); "
@@ -218,7 +213,7 @@ def dry_run_lines(summary: RunSummary) -> list[str]:
 def entry_line(would: Would) -> str:
     """One entry's verdict in words: what it would file, or why not."""
     if would.verdict != "would_file":
-        return would.why or LABELS[would.verdict]
+        return would.why or VERDICTS[would.verdict][0]
     if would.kind == "ipr":
         return f"would file the IPR {would.ipr}"
     listings = f"{would.listings} listing{'' if would.listings == 1 else 's'}"

@@ -56,8 +56,8 @@ def test_an_entry_line_says_what_it_would_file_or_why_not() -> None:
 def test_the_command_prints_a_tally_then_one_line_per_entry() -> None:
     """The first line counts the verdicts and says nothing moved; each entry follows with its line."""
     lines = dry_run_lines(summary(result("ipr:a", FILE_IPR), result("c:b", WAIT), result("ipr:c", BROKEN)))
-    assert lines[0] == ("dry run 20261201T020000-000: 3 entries looked at (would be filed: 1, would wait: 1, "
-                        "could not be filled: 1); nothing was filed and no entry moved")
+    assert lines[0] == ("dry run 20261201T020000-000: 3 entries looked at (would be filed: 1, "
+                        "would wait for its IPR: 1, could not be filled: 1); nothing was filed and no entry moved")
     assert lines[1:] == ["  ipr:a: would file the IPR 40000000", "  c:b: would wait for IPR ipr:1 (pending)",
                          "  ipr:c: the portal's pages changed: selector x"]
 
