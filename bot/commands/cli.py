@@ -222,6 +222,10 @@ def run(
         bool,
         typer.Option("--pause-on-failure", help="On a failure, pause for a human to look."),
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Fill each due entry's form up to the final click: file nothing, move nothing."),
+    ] = False,
 ) -> None:
     """Work the queue one entry at a time, writing the run's artifacts and report."""
     settings = _settings(
@@ -231,7 +235,7 @@ def run(
         har=True if har else None,
         pause_on_failure=True if pause_on_failure else None,
     )
-    _exit(run_command.run(settings, RunOptions(limit=limit)))
+    _exit(run_command.run(settings, RunOptions(limit=limit, dry_run=dry_run)))
 
 
 @app.command()

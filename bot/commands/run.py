@@ -1,5 +1,8 @@
 """`ippbot run`: work the queue in this process, with a progress bar on a terminal, and write the report.
 
+`ippbot run --dry-run` works each due entry up to its final click and no further (`bot.run.dryrun`):
+it prints what it would have filed, entry by entry, and exits 1 when some entry could not be filled.
+
 Ctrl-C and SIGTERM stop the run at a safe point (`bot.run.interrupts`): the report is written and
 says so, one line on stderr names what was left in flight and that the next run settles it, and
 the exit code is 130 (SIGINT) or 143 (SIGTERM).
@@ -17,6 +20,7 @@ import typer
 
 from bot.errors import EXIT_FAILED, EXIT_OK, Interrupted
 from bot.run.artifacts import EntryResult, RunDir, RunSummary
+from bot.run.dryrun import DryRunner, dry_run_lines, filled_all
 from bot.run.interrupts import handling_signals, how
 from bot.run.pause import needs_window, tell_operator
 from bot.run.preflight import check_data_dir
@@ -26,6 +30,7 @@ from bot.settings import Settings
 from bot.store.ledger import Ledger
 from bot.store.queue import UNFINISHED
 from bot.store.records import Record
+from bot.store.states import HELD
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -47,14 +52,20 @@ def run(settings: Settings, options: RunOptions) -> int:
                 if watched:
                     options.progress = bar
                     options.console_level = options.console_level or "warning"
-                summary = Runner(settings, ledger, options).run()
+                runner = DryRunner if options.dry_run else Runner
+                summary = runner(settings, ledger, options).run()
         except Interrupted as stopped:  # the summary is written: the report says so, and one line what was left
             report = write_report(run_dir)
-            detail = interrupted_detail(run_dir.read_summary(), how(options.stop), report)
+            stopped_summary = run_dir.read_summary()
+            detail = (dry_run_interrupted(how(options.stop), report) if stopped_summary.dry_run
+                      else interrupted_detail(stopped_summary, how(options.stop), report))
             raise Interrupted(stopped.signal_name, stopped.signal_number, detail) from None
         report = write_report(run_dir)
-    typer.echo(summary_line(summary))
+    for line in dry_run_lines(summary) if summary.dry_run else [summary_line(summary)]:
+        typer.echo(line)
     typer.echo(f"report: {report}")
+    if summary.dry_run:
+        return EXIT_OK if filled_all(summary) else EXIT_FAILED
     return EXIT_OK if all(e.state == "confirmed" for e in summary.entries) else EXIT_FAILED
 
 
@@ -82,7 +93,7 @@ def interrupted_detail(summary: RunSummary, asked: str, report: Path) -> str:
     left = [e for e in summary.entries if e.state in IN_FLIGHT]
     named = ", ".join(f"{e.key} ({e.state})" for e in left[:SHOWN_KEYS])
     named += f" and {len(left) - SHOWN_KEYS} more" if len(left) > SHOWN_KEYS else ""
-    waiting = sum(n for state, n in summary.counts.items() if state in UNFINISHED and state != "waiting")
+    waiting = sum(n for state, n in summary.counts.items() if state in UNFINISHED and state not in HELD)
     unstarted = max(waiting - len(left), 0)
     rest = plural(unstarted, "entry", "entries") + " not worked yet"
     it = "it" if len(left) == 1 else "them"
@@ -96,6 +107,12 @@ def interrupted_detail(summary: RunSummary, asked: str, report: Path) -> str:
         what = "no entry was in flight, and none is left to work"
     asked_by = f"({asked}) " if asked else ""
     return f"{asked_by}at a safe point: {what}; report: {report}"
+
+
+def dry_run_interrupted(asked: str, report: Path) -> str:
+    """The interrupt's line for a dry run: it left nothing in flight, as it files nothing and moves no entry."""
+    asked_by = f"({asked}) " if asked else ""
+    return f"{asked_by}at a safe point: a dry run, so nothing was filed and no entry moved; report: {report}"
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -126,7 +143,7 @@ def progress_bar(ledger: Ledger, shown: bool, *,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    total = sum(1 for row in ledger.rows() if row.state in UNFINISHED and row.state != "waiting")
+    total = sum(1 for row in ledger.rows() if row.state in UNFINISHED and row.state not in HELD)
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     screen = console or Console(emoji=False, markup=False, highlight=False)
     seen: set[str] = set()

@@ -7,7 +7,7 @@
       entries/<name>.json        the entry's payload as enqueued, for QA replay
       traces/<name>.zip          Playwright trace (per --trace)
       har/<name>.har             network log, scrubbed of cookies, tokens and passwords (--har)
-      screenshots/<name>.png     the confirmation page: evidence of filing
+      screenshots/<name>.png     the confirmation page: evidence of filing (a dry run: the filled form)
 
 `<name>` is the entry's key made safe for a file name (`file_name`). The folder is created
 0700: a trace may show the portal's pages as the account sees them.
@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -56,6 +56,25 @@ class StepTiming(BaseModel):
                    duration_ms=int(event.get("duration_ms", 0)), outcome=str(event.get("outcome", "")))
 
 
+# What a dry run (`bot.run.dryrun`) found it would do with an entry, in the order the report shows them.
+Verdict = Literal["would_file", "on_portal", "would_wait", "blocked", "later", "in_doubt", "needs_human",
+                  "not_filled"]
+NOT_FILLABLE: frozenset[Verdict] = frozenset({"needs_human", "not_filled"})  # a dry run with one of these exits 1
+
+
+class Would(BaseModel):
+    """A dry run's verdict on one entry: what it would have filed (kind, platform, IPR, listings), or why not."""
+
+    verdict: Verdict
+    kind: str
+    platform: str | None = None  # a complaint's marketplace
+    ipr: str | None = None  # a complaint's IPR; an IPR's registration number (or name, without one)
+    listings: int = 0  # a complaint's listing count
+    refused: int = 0  # of those, how many the portal's check page refused (listed in `EntryResult.refused`)
+    reference: str | None = None  # on_portal: the record the look-up found
+    why: str = ""  # every verdict but would_file: in plain words
+
+
 class EntryResult(BaseModel):
     """What happened to one entry in a run."""
 
@@ -75,6 +94,7 @@ class EntryResult(BaseModel):
     har: str | None = None
     reconciled: bool = False  # settled at the run's start: an earlier run left it unknown
     next_try_at: str | None = None  # back in line: not tried again before then (ISO, UTC)
+    would: Would | None = None  # a dry run's verdict (the entry's state is then the ledger's, unchanged)
     # what the run knew while it worked the entry, not kept in summary.json
     proven_absent: bool = Field(default=False, exclude=True)  # its click went unanswered; not on the portal
     cause: str | None = Field(default=None, exclude=True)  # what answered that click (a 503, a reset)
@@ -91,6 +111,7 @@ class RunSummary(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict)
     entries: list[EntryResult] = Field(default_factory=list)
     interrupted: str | None = None  # the signal that stopped the run at a safe point (SIGINT, SIGTERM)
+    dry_run: bool = False  # `ippbot run --dry-run`: nothing was filed and no entry moved
 
 
 class RunDir:

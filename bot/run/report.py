@@ -8,6 +8,9 @@ do nothing even if it got past the escaping (Jinja2 autoescape). It shows:
 
 * a header: run id, portal, start, end, duration; a banner when the run was interrupted (Ctrl-C,
   SIGTERM), saying what that left and that the next run settles it;
+* for a dry run (`ippbot run --dry-run`), a banner saying nothing was filed, one tile per verdict
+  (`VERDICTS`), and per entry what it would have filed (kind, platform, IPR, listings, the filled
+  form's screenshot) or why not;
 * one coloured tile per state with its count;
 * the entries: key, kind, state badge, portal reference, attempts, duration, and the last error
   in plain words (`plain_error`);
@@ -38,7 +41,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from bot.errors import InputError
 from bot.files import write_atomically
 from bot.logs import mask_secrets
-from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, latest_run
+from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, Would, latest_run
 
 # State -> (label, colour); the order is the order of the tiles.
 STATES: dict[str, tuple[str, str]] = {
@@ -49,8 +52,21 @@ STATES: dict[str, tuple[str, str]] = {
     "dead": ("gave up", "#424a53"),
     "pending": ("pending", "#0969da"),
     "waiting": ("waiting for IPR", "#1b7c83"),
+    "blocked": ("blocked", "#953800"),
     "claimed": ("in progress", "#6e7781"),
     "submitting": ("submitting", "#9a6700"),
+    "cancelled": ("cancelled", "#57606a"),
+}
+# A dry run's verdict -> (label, colour), as STATES; the order is the order of the tiles.
+VERDICTS: dict[str, tuple[str, str]] = {
+    "would_file": ("would be filed", "#1a7f37"),
+    "on_portal": ("already on the portal", "#0969da"),
+    "would_wait": ("would wait for its IPR", "#1b7c83"),
+    "blocked": ("blocked", "#953800"),
+    "later": ("not due yet", "#6e7781"),
+    "in_doubt": ("settled first by the next run", "#8250df"),
+    "needs_human": ("needs a person", "#bc4c00"),
+    "not_filled": ("could not be filled", "#cf222e"),
 }
 OTHER_STATE = ("other", "#6e7781")
 FLOW_COLOURS = {"submit_ipr": "#0969da", "file_complaint": "#8250df", "login": "#6e7781"}
@@ -107,6 +123,10 @@ class Row:
     screenshot: str | None
     trace: str | None
     har: str | None
+    would: str = ""  # a dry run's verdict (label), with its colour, what it would file, and why not
+    would_colour: str = ""
+    would_file: str = ""
+    would_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +191,7 @@ class Report:
     run_folder: str
     interrupted: str = ""  # how the run was stopped (Ctrl-C, SIGTERM), or "" when it ran to its end
     in_flight: int = 0  # entries an interrupt left claimed, submitting or unknown
+    dry_run: bool = False  # `ippbot run --dry-run`: the rows say what would have been filed
 
 
 # -- the public entry points ------------------------------------------------------------------
@@ -280,13 +301,14 @@ def build_report(summary: RunSummary, prefix: PurePosixPath = HERE,
     return Report(
         run_id=summary.run_id, portal_url=summary.portal_url, started=_when(summary.started_at),
         finished=_when(summary.finished_at), duration=_span(summary.started_at, summary.finished_at),
-        trace_mode=summary.trace_mode, tiles=tiles(e.state for e in entries),
+        trace_mode=summary.trace_mode, tiles=_tiles(summary.dry_run, entries),
         ledger=", ".join(f"{n} {_state(s)[0]}" for s, n in _ordered(summary.counts) if n),
         rows=rows, refused=_refused(entries), thumbnails=[r for r in rows if r.screenshot],
         artifacts=_artifacts(entries, prefix), bars=bars, chart_height=height,
         run_folder=str(run_root) if run_root else "",
         interrupted=SIGNALS.get(summary.interrupted, summary.interrupted) if summary.interrupted else "",
-        in_flight=sum(e.state in ("claimed", "submitting", "unknown") for e in entries),
+        in_flight=sum(e.state in ("claimed", "submitting", "unknown") for e in entries) if not summary.dry_run else 0,
+        dry_run=summary.dry_run,
     )
 
 
@@ -298,12 +320,18 @@ def last_results(entries: Sequence[EntryResult]) -> list[EntryResult]:
     return list(last.values())
 
 
-def tiles(states: Iterable[str]) -> list[Tile]:
-    """One tile per state that occurs, in the usual order, with its count."""
+def tiles(states: Iterable[str], table: dict[str, tuple[str, str]] = STATES) -> list[Tile]:
+    """One tile per state (or dry-run verdict, with `VERDICTS`) that occurs, in the usual order, with its count."""
     counts: dict[str, int] = {}
     for state in states:
         counts[state] = counts.get(state, 0) + 1
-    return [Tile(state, *_state(state), count) for state, count in _ordered(counts)]
+    return [Tile(state, *_state(state, table), count) for state, count in _ordered(counts, table)]
+
+
+def _tiles(dry_run: bool, entries: Sequence[EntryResult]) -> list[Tile]:
+    if not dry_run:
+        return tiles(e.state for e in entries)
+    return tiles((e.would.verdict if e.would else "not_filled" for e in entries), VERDICTS)
 
 
 def chart(entries: Sequence[EntryResult]) -> tuple[list[Bar], int]:
@@ -336,14 +364,25 @@ def duration_text(ms: int) -> str:
 def _row(entry: EntryResult, prefix: PurePosixPath) -> Row:
     label, colour = _state(entry.state)
     kind = error_class(entry)
-    shown = entry.error if entry.state != "confirmed" else None
-    return Row(key=entry.key, kind=entry.kind, state=entry.state, label=label, colour=colour,
+    shown = entry.error if entry.state != "confirmed" and entry.would is None else None
+    return Row(**_would(entry.would), key=entry.key, kind=entry.kind, state=entry.state, label=label, colour=colour,
                portal_ref=entry.portal_ref or "", existing=entry.existing, attempts=entry.attempts,
                duration=duration_text(entry.duration_ms) if entry.duration_ms else "",
                error=_with_next_try(plain_error(kind, shown), entry) if shown else "",
                detail=_CONTEXT_SUFFIX.sub("", mask_secrets(shown or "")),
                screenshot=relative_link(entry.screenshot, prefix), trace=relative_link(entry.trace, prefix),
                har=relative_link(entry.har, prefix))
+
+
+def _would(would: Would | None) -> dict[str, str]:
+    """A dry run's verdict as the row shows it: its label and colour, what it would file, and why not."""
+    if would is None:
+        return {}
+    label, colour = VERDICTS.get(would.verdict, OTHER_STATE)
+    filed = [would.kind, would.platform and f"on {would.platform}", would.ipr and f"IPR {would.ipr}",
+             would.listings and f"{would.listings} listing{'' if would.listings == 1 else 's'}"]
+    return {"would": label, "would_colour": colour, "would_file": ", ".join(str(p) for p in filed if p),
+            "would_why": mask_secrets(would.why)}
 
 
 def _with_next_try(error: str, entry: EntryResult) -> str:
@@ -382,13 +421,13 @@ def relative_link(path: str | None, prefix: PurePosixPath) -> str | None:
     return quote((prefix / relative).as_posix())
 
 
-def _state(state: str) -> tuple[str, str]:
-    return STATES.get(state, (state or OTHER_STATE[0], OTHER_STATE[1]))
+def _state(state: str, table: dict[str, tuple[str, str]] = STATES) -> tuple[str, str]:
+    return table.get(state, (state or OTHER_STATE[0], OTHER_STATE[1]))
 
 
-def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
-    known = [(s, counts[s]) for s in STATES if s in counts]
-    return known + sorted((s, n) for s, n in counts.items() if s not in STATES)
+def _ordered(counts: dict[str, int], table: dict[str, tuple[str, str]] = STATES) -> list[tuple[str, int]]:
+    known = [(s, counts[s]) for s in table if s in counts]
+    return known + sorted((s, n) for s, n in counts.items() if s not in table)
 
 
 def _when(iso: str | None) -> str:

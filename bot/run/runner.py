@@ -95,6 +95,7 @@ class RunOptions:
     max_wait_s: float = 300.0  # a run waits this long at most for an entry backing off, then ends
     sleep: Callable[[float], None] | None = None  # default: `stop.sleep`, which a stop cuts short
     stop: Stop = field(default_factory=Stop)  # `bot.run.interrupts.handling_signals` routes signals to it
+    dry_run: bool = False  # up to each final click and no further (`bot.run.dryrun`)
 
 
 def kill_point(step: str) -> None:
