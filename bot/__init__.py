@@ -4,22 +4,26 @@ The folders are the layers, and imports go one way only, down (import-linter hol
 `[tool.importlinter]` in pyproject.toml, run by `make lint` and CI)::
 
     bot/commands/   the CLI (`cli`) and one module per command: enqueue, run, status, sync, worker,
-         |          account, demo, replay, report, selectors. "Where is `ippbot sync`?" is
-         |          bot/commands/sync.py, which calls the machinery below.
+         |          account, demo, replay, report, selectors, retry, resolve, cancel, history
+         |          (and `stopping`: Ctrl-C for the commands that only talk to the portal). "Where
+         |          is `ippbot sync`?" is bot/commands/sync.py, which calls the machinery below.
          v
-    bot/run/        what drives the flows: the runner, one entry's attempt and the one path after an
-         |          unknown submit (`attempt`), flow contexts and step timings (`contexts`), the run's
-         |          artifacts, the operator hand-over (`pause`), the HAR and trace scrubbers, the HAR
-         |          player and replay, sync, account set-up, the report, the selectors check.
+    bot/run/        what drives the flows: the runner and the dry run (`dryrun`), one entry's attempt
+         |          and the one path after an unknown submit (`attempt`), safe points for signals
+         |          (`interrupts`), back-off across runs (`backoff`), flow contexts and step timings
+         |          (`contexts`), the run's artifacts, the operator hand-over (`pause`, `screen`),
+         |          the HAR and trace scrubbers, the HAR player and replay, sync, account set-up,
+         |          the report, the selectors check.
          +-----------------------------+
          v                             v
-    flows/          Playwright flows,  bot/store/   the ledger (its state table, records, moves and
-                    one per journey,                queries), the queue, and batch reading and
-                    and page objects                validation. Imports no Playwright.
+    flows/          Playwright flows,  bot/store/   the ledger (its state table, records, moves,
+                    one per journey,                queries, known IPRs, corrections; SQLite or
+                    and page objects                PostgreSQL), the queue, and batch reading and
+                                                    validation. Imports no Playwright.
          |                             |
          +-------------+---------------+
                        v
-    bot/ (top)      settings, errors, logs, retry, locators, browser, models, files: what `flows/`
+    bot/ (top)      settings, accounts, errors, logs, retry, locators, browser, models, files: what `flows/`
                     may use. The top imports no flow and no subpackage of bot; `errors`, `models`
                     and `settings` import no Playwright either.
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,7 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from bot.errors import ConfigError, InputError
 from bot.settings import IdentityType, Location, RegistrantCategory, Settings
 
-__all__ = ["Account", "account_settings", "accounts", "configured_emails", "load_accounts", "unknown_account"]
+__all__ = ["Account", "account_settings", "account_sources", "accounts", "configured_emails", "load_accounts",
+           "unknown_account"]
 
 DETAILS = ("phone", "contact_email", "location", "identity_type", "registrant_category", "complainant_name",
            "identity_document", "submissions_per_minute")
@@ -108,14 +111,20 @@ def accounts(settings: Settings, only: str | None = None) -> list[Settings]:
     """The `Settings` of each account to work: all of the accounts file's (or the one configured
     account without a file), narrowed to `only` (`--account EMAIL`) when given. Only the passwords
     of the accounts chosen are read."""
+    return [settings_of() for _, settings_of in account_sources(settings, only)]
+
+
+def account_sources(settings: Settings, only: str | None = None) -> list[tuple[str, Callable[[], Settings]]]:
+    """Each account to work, by email, with how to make its `Settings` (reading its password then, so a
+    missing secret stops that account alone); narrowed to `only`, which must be configured (`InputError`)."""
     listed = load_accounts(settings.accounts_file) if settings.accounts_file is not None else None
     emails = [a.email for a in listed] if listed is not None else [settings.email]
     wanted = only.strip().lower() if only is not None else None
     if wanted is not None and wanted not in emails:
         raise InputError(unknown_account(settings, wanted, emails))
     if listed is None:
-        return [settings]
-    return [account_settings(settings, a) for a in listed if wanted in (None, a.email)]
+        return [(settings.email, lambda: settings)]
+    return [(a.email, partial(account_settings, settings, a)) for a in listed if wanted in (None, a.email)]
 
 
 def configured_emails(settings: Settings) -> list[str]:

@@ -8,10 +8,24 @@ from __future__ import annotations
 
 import typer
 
+from bot.accounts import accounts, configured_emails
+from bot.errors import InputError
 from bot.run.account import login_account, register_account
 from bot.run.pause import needs_window
 from bot.run.preflight import check_portal
 from bot.settings import Settings
+
+
+def chosen(settings: Settings, account: str | None) -> Settings:
+    """The settings of `account` (`--account`, of the accounts file), else of the configured account; with an
+    accounts file and no `--account`, its only account, or the one line saying to choose."""
+    if account is None and settings.accounts_file is not None:
+        emails = configured_emails(settings)
+        if len(emails) != 1:
+            raise InputError(f"the accounts file {settings.accounts_file} has {len(emails)} accounts: "
+                             f"choose one with --account ({', '.join(emails)})")
+        account = emails[0]
+    return accounts(settings, account)[0]
 
 
 def register(settings: Settings) -> None:
@@ -28,7 +42,7 @@ def login(settings: Settings) -> None:
 
 def _say_first(settings: Settings) -> None:
     check_portal(settings)  # a portal that does not answer is the one line to say
-    if settings.email_is_default:
+    if settings.email_is_default and settings.accounts_file is None:
         typer.echo(f"ippbot: IPPBOT_EMAIL is not set: using {settings.email}, the mock portal's demo account "
                    "(set IPPBOT_EMAIL in .env for your own)", err=True)
     if (line := needs_window(settings)) is not None:

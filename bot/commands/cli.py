@@ -178,20 +178,27 @@ PauseOption = Annotated[
 ]
 
 
+AccountOption = Annotated[
+    str | None, typer.Option(metavar="EMAIL", help="The account (of IPPBOT_ACCOUNTS_FILE); default: IPPBOT_EMAIL's.")
+]
+
+
 @account_app.command("register")
-def account_register(headed: HeadedOption = False, pause_on_failure: PauseOption = False) -> None:
+def account_register(headed: HeadedOption = False, pause_on_failure: PauseOption = False,
+                     account: AccountOption = None) -> None:
     """Register the configured account on the portal (verification code from the mailbox)."""
     settings = _settings(headless=False if headed else None, pause_on_failure=True if pause_on_failure else None)
     with stopping.stopped_at_once("account register"):
-        account_command.register(settings)
+        account_command.register(account_command.chosen(settings, account))
 
 
 @account_app.command("login")
-def account_login(headed: HeadedOption = False, pause_on_failure: PauseOption = False) -> None:
+def account_login(headed: HeadedOption = False, pause_on_failure: PauseOption = False,
+                  account: AccountOption = None) -> None:
     """Log in with the configured account and store the session in the data dir."""
     settings = _settings(headless=False if headed else None, pause_on_failure=True if pause_on_failure else None)
     with stopping.stopped_at_once("account login"):
-        account_command.login(settings)
+        account_command.login(account_command.chosen(settings, account))
 
 
 @app.command()
@@ -226,6 +233,7 @@ def run(
         bool,
         typer.Option("--dry-run", help="Fill each due entry's form up to the final click: file nothing, move nothing."),
     ] = False,
+    account: AccountOption = None,
 ) -> None:
     """Work the queue one entry at a time, writing the run's artifacts and report."""
     settings = _settings(
@@ -235,7 +243,7 @@ def run(
         har=True if har else None,
         pause_on_failure=True if pause_on_failure else None,
     )
-    _exit(run_command.run(settings, RunOptions(limit=limit, dry_run=dry_run)))
+    _exit(run_command.run(settings, RunOptions(limit=limit, dry_run=dry_run), account))
 
 
 @app.command()

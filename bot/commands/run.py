@@ -3,6 +3,9 @@
 `ippbot run --dry-run` works each due entry up to its final click and no further (`bot.run.dryrun`):
 it prints what it would have filed, entry by entry, and exits 1 when some entry could not be filled.
 
+With an accounts file (`IPPBOT_ACCOUNTS_FILE`) it works every account in turns (`bot.run.turns`),
+each turn a run with its own report; `--account EMAIL` narrows it to one.
+
 Ctrl-C and SIGTERM stop the run at a safe point (`bot.run.interrupts`): the report is written and
 says so, one line on stderr names what was left in flight and that the next run settles it, and
 the exit code is 130 (SIGINT) or 143 (SIGTERM).
@@ -13,12 +16,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from bot.errors import EXIT_FAILED, EXIT_OK, Interrupted
+from bot.accounts import account_sources
+from bot.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, ConfigError, EnvironmentProblem, Interrupted
 from bot.run.artifacts import EntryResult, RunDir, RunSummary
 from bot.run.dryrun import DryRunner, dry_run_lines, filled_all
 from bot.run.interrupts import handling_signals, how
@@ -26,6 +31,7 @@ from bot.run.pause import needs_window, tell_operator
 from bot.run.preflight import check_data_dir
 from bot.run.report import write_report
 from bot.run.runner import Runner, RunOptions
+from bot.run.turns import Turn, take_turns
 from bot.settings import Settings
 from bot.store.ledger import Ledger
 from bot.store.queue import UNFINISHED
@@ -39,34 +45,66 @@ IN_FLIGHT = ("claimed", "submitting", "unknown")  # what an interrupted entry is
 SHOWN_KEYS = 3  # keys named in the interrupt's line; the rest are counted
 
 
-def run(settings: Settings, options: RunOptions) -> int:
-    """Work the queue in this process until it is empty or the limit is reached."""
+def run(settings: Settings, options: RunOptions, account: str | None = None) -> int:
+    """Work the queue in this process until it is empty or the limit is reached: the configured account's,
+    or with an accounts file every account's in turn (`bot.run.turns`), `account` alone when given."""
     check_data_dir(settings)
     if (line := needs_window(settings)) is not None:
         tell_operator(line)
-    run_dir = RunDir(settings.runs_dir, options.run_id)
     with Ledger.open(settings) as ledger, handling_signals(options.stop):
         watched = options.progress is None and sys.stdout.isatty()  # a person watches: a bar, not log lines
-        try:
-            with progress_bar(ledger, watched) as bar:
-                if watched:
-                    options.progress = bar
-                    options.console_level = options.console_level or "warning"
-                runner = DryRunner if options.dry_run else Runner
-                summary = runner(settings, ledger, options).run()
-        except Interrupted as stopped:  # the summary is written: the report says so, and one line what was left
-            report = write_report(run_dir)
-            stopped_summary = run_dir.read_summary()
-            detail = (dry_run_interrupted(how(options.stop), report) if stopped_summary.dry_run
-                      else interrupted_detail(stopped_summary, how(options.stop), report))
-            raise Interrupted(stopped.signal_name, stopped.signal_number, detail) from None
+        with progress_bar(ledger, watched) as bar:
+            if watched:
+                options.progress = bar
+                options.console_level = options.console_level or "warning"
+            if settings.accounts_file is None and account is None:
+                return _ended(_one_run(settings, ledger, options))
+            return _ended_turns(_turns(settings, ledger, options, account))
+
+
+def _one_run(settings: Settings, ledger: Ledger, options: RunOptions) -> RunSummary:
+    """One run of one account: its summary and report, its lines; on a stop, the report and the one line."""
+    run_dir = RunDir(settings.runs_dir, options.run_id)
+    try:
+        summary = (DryRunner if options.dry_run else Runner)(settings, ledger, options).run()
+    except Interrupted as stopped:  # the summary is written: the report says so, and one line what was left
         report = write_report(run_dir)
+        stopped_summary = run_dir.read_summary()
+        detail = (dry_run_interrupted(how(options.stop), report) if stopped_summary.dry_run
+                  else interrupted_detail(stopped_summary, how(options.stop), report))
+        raise Interrupted(stopped.signal_name, stopped.signal_number, detail) from None
+    report = write_report(run_dir)
     for line in dry_run_lines(summary) if summary.dry_run else [summary_line(summary)]:
         typer.echo(line)
     typer.echo(f"report: {report}")
+    return summary
+
+
+def _turns(settings: Settings, ledger: Ledger, options: RunOptions, only: str | None) -> list[Turn]:
+    """Every account (or `only`) in turns, each turn a run of its own with its lines and report."""
+    def work(of: Settings, limit: int, run_id: str) -> RunSummary:
+        typer.echo(f"account {of.email}:")
+        return _one_run(of, ledger, replace(options, limit=limit, run_id=run_id))
+
+    turns = take_turns(account_sources(settings, only), work, options.run_id, options.limit)
+    for turn in turns:
+        if turn.problem is not None:
+            typer.echo(f"ippbot: {turn.line}", err=True)
+    return turns
+
+
+def _ended(summary: RunSummary) -> int:
     if summary.dry_run:
         return EXIT_OK if filled_all(summary) else EXIT_FAILED
     return EXIT_OK if all(e.state == "confirmed" for e in summary.entries) else EXIT_FAILED
+
+
+def _ended_turns(turns: list[Turn]) -> int:
+    """3 when an account's environment was wrong (a missing secret, no portal), else as one run's."""
+    if any(isinstance(t.problem, ConfigError | EnvironmentProblem) for t in turns):
+        return EXIT_ENVIRONMENT
+    codes = [_ended(t.summary) if t.summary is not None else EXIT_FAILED for t in turns]
+    return max(codes, default=EXIT_OK)
 
 
 def summary_line(summary: RunSummary) -> str:

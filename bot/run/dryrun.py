@@ -35,8 +35,6 @@ from bot.run.attempt import Attempt, attempt
 from bot.run.backoff import aware
 from bot.run.report import VERDICTS, plain_error
 from bot.run.runner import LEASE_TTL_S, Runner, plain_message, root_cause
-from bot.store.ledger import Ledger
-from bot.store.queries import Hold, _hold
 from bot.store.records import Record
 from flows.context import FlowContext
 from flows.pages.complaint import ComplaintCheck
@@ -52,16 +50,6 @@ class WouldSubmit(Exception):  # noqa: N818 - not an error: the dry run's stop a
 
     Not an `IppbotError`, so the retry policy never retries it; it never leaves this module.
     """
-
-
-def hold_of(ledger: Ledger, record: Record) -> Hold | None:
-    """Why a run would hold this complaint for its IPR (waiting or blocked, and why), or None: the
-    store's own rule (`bot.store.queries._hold`, what `claim_next` applies), read on a connection
-    that writes nothing (`Ledger.engine`: "change nothing through it"). A stand-in for a read method
-    on `Ledger`, which bot/store/ does not have yet.
-    """
-    with ledger.engine.connect() as conn:
-        return _hold(conn, record.depends_on)
 
 
 def what(payload: Ipr | Complaint) -> Would:
@@ -127,7 +115,7 @@ class DryRunner(Runner):
         if record.state in IN_FLIGHT:
             why = f"left {record.state} by an earlier run: the next run settles it against the portal first"
             return would.model_copy(update={"verdict": "in_doubt", "why": why})
-        hold = hold_of(self.ledger, record) if isinstance(payload, Complaint) else None
+        hold = self.ledger.hold(record) if isinstance(payload, Complaint) else None
         if hold is not None:
             verdict: Verdict = "would_wait" if hold.state == "waiting" else "blocked"
             return would.model_copy(update={"verdict": verdict, "why": _would(hold.why)})

@@ -4,7 +4,8 @@
 as the portal's IPR management lists them (`keep_portal_iprs`), ippbot's own and those filed
 by hand before ippbot; they are known records, never entries to file. `known_iprs` answers
 `ippbot enqueue`'s question for a complaint whose IPR no batch of the call brings: which IPRs
-go by that number (or entry key), with the type, place and expiry the batch rules need.
+go by that number (or entry key), with the type, place and expiry the batch rules need; `hold`
+says, read only, whether a complaint would be held for its IPR now (the dry run asks).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, delete, insert, or_, select
 
 from bot.models import REASONS_BY_TYPE, Ipr, IprStatus, KnownIpr
+from bot.store.queries import Hold, _hold
+from bot.store.records import Record
 from bot.store.schema import entry_table, portal_ipr_table
 
 if TYPE_CHECKING:
@@ -56,6 +59,14 @@ class KnownCalls:
                 for handle, known in _from_portal(conn, chunk, account):
                     found.setdefault(handle, []).append(known)
         return found
+
+    def hold(self, record: Record) -> Hold | None:
+        """Why a run would hold this complaint for its IPR now (waiting or blocked, and why), or None when it
+        may go: the rule `claim_next` applies, read only (a dry run asks; nothing moves)."""
+        if record.kind != "complaint":
+            return None
+        with self._engine.connect() as conn:
+            return _hold(conn, record.depends_on, record.account)
 
 
 def _portal_row(account: str, ipr: IprStatus, at: datetime) -> dict[str, Any]:
