@@ -144,6 +144,9 @@ def unknown_account(settings: Settings, email: str, known: list[str]) -> str:
 def account_settings(settings: Settings, account: Account) -> Settings:
     """`settings` as `account` works: its email, its password (read now) and its registration details."""
     details: dict[str, Any] = {k: getattr(account, k) for k in DETAILS if getattr(account, k) is not None}
+    told = [e.strip() for e in (settings.notify_email or "").split(",") if e.strip()] + list(account.notify_email)
+    if told:
+        details["notify_email"] = ", ".join(dict.fromkeys(told))
     return settings.model_copy(update={"email": account.email, "password": account.password(), **details})
 
 

@@ -162,7 +162,8 @@ def configure(
     for name in QUIETED_ON_STOP:
         logging.getLogger(name).disabled = False
     if isinstance(settings, Settings):
-        register_secret(settings.password)
+        for secret in (settings.password, settings.smtp_password, settings.notify_webhook_secret):
+            register_secret(secret)
     out = stream if stream is not None else sys.stderr
     structlog.configure(
         processors=[*_processors(settings.log_format, out, _open_sink(log_file), observers, console_level)],

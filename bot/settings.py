@@ -84,6 +84,16 @@ class Settings(BaseSettings):
     schedule: str = "0 1 * * *"
     sweep_minutes: int = Field(default=10, ge=1)
 
+    # After a run: who is told, and how long its folder is kept.
+    notify_email: str | None = None  # comma-separated recipients (an account may add its own)
+    smtp_url: str | None = None  # smtp://[user@]host:port (STARTTLS when offered) or smtps://...
+    smtp_password: SecretStr | None = None
+    notify_from: str = "ippbot@localhost"
+    notify_webhook: str | None = None  # receives the run's summary as JSON
+    notify_webhook_secret: SecretStr | None = None  # signs it: X-Ippbot-Signature: sha256=<HMAC>
+    notify_max_attach_mb: float = Field(default=5.0, gt=0)
+    keep_runs_days: int = Field(default=30, ge=0)  # 0 keeps every run folder
+
     # Logs.
     log_format: LogFormat = "auto"
     log_level: str = "info"

@@ -27,8 +27,10 @@ from bot.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, ConfigError, Envi
 from bot.run.artifacts import EntryResult, RunDir, RunSummary
 from bot.run.dryrun import DryRunner, dry_run_lines, filled_all
 from bot.run.interrupts import handling_signals, how
+from bot.run.notify import notify_run
 from bot.run.pause import needs_window, tell_operator
 from bot.run.preflight import check_data_dir
+from bot.run.prune import prune_runs
 from bot.run.report import write_report
 from bot.run.runner import Runner, RunOptions
 from bot.run.turns import Turn, take_turns
@@ -72,12 +74,23 @@ def _one_run(settings: Settings, ledger: Ledger, options: RunOptions) -> RunSumm
         stopped_summary = run_dir.read_summary()
         detail = (dry_run_interrupted(how(options.stop), report) if stopped_summary.dry_run
                   else interrupted_detail(stopped_summary, how(options.stop), report))
+        _after(settings, stopped_summary, report)
         raise Interrupted(stopped.signal_name, stopped.signal_number, detail) from None
     report = write_report(run_dir)
     for line in dry_run_lines(summary) if summary.dry_run else [summary_line(summary)]:
         typer.echo(line)
     typer.echo(f"report: {report}")
+    _after(settings, summary, report)
     return summary
+
+
+def _after(settings: Settings, summary: RunSummary, report: Path) -> None:
+    """After a run: tell the operator (mail, webhook; not for a dry run) and delete run folders past
+    `IPPBOT_KEEP_RUNS_DAYS`."""
+    if not summary.dry_run:
+        for problem in notify_run(settings, summary, report).problems:
+            typer.echo(f"ippbot: could not notify: {problem}", err=True)
+    prune_runs(settings.runs_dir, settings.keep_runs_days, keep=summary.run_id)
 
 
 def _turns(settings: Settings, ledger: Ledger, options: RunOptions, only: str | None) -> list[Turn]:

@@ -9,7 +9,8 @@ body (header ``X-Ippbot-Signature: sha256=<hex>``) when a secret is set, and is 
 a growing wait when the receiver is down or answers 5xx.
 
 Every text that leaves passes through `bot.logs.mask_secrets`. `notify` sends both and turns any
-failure into a log line: a run is never failed by its notification.
+failure into a log line: a run is never failed by its notification. `notify_run` does it for one
+run as the settings say (`IPPBOT_NOTIFY_EMAIL` with `IPPBOT_SMTP_URL`, `IPPBOT_NOTIFY_WEBHOOK`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from structlog.typing import FilteringBoundLogger
 from bot.errors import ConfigError, first_line
 from bot.logs import mask_secrets
 from bot.run.artifacts import RunSummary
+from bot.settings import Settings
 
 SIGNATURE_HEADER = "X-Ippbot-Signature"
 WEBHOOK_ATTEMPTS = 4
@@ -165,6 +167,20 @@ def post_webhook(url: str, notice: Notice, *, secret: str | None = None, attempt
 def signature(secret: str, body: bytes) -> str:
     """The header value a receiver checks: ``sha256=`` and the hex HMAC-SHA256 of the body."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def notify_run(settings: Settings, summary: RunSummary, report: Path | None) -> Outcome:
+    """Tell the operator of one run by every channel the settings name (nothing when none is named)."""
+    recipients = [e.strip() for e in (settings.notify_email or "").split(",") if e.strip()]
+    mail = MailSettings(url=settings.smtp_url, recipients=recipients, sender=settings.notify_from,
+                        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                        max_attach_bytes=int(settings.notify_max_attach_mb * 1024 * 1024)) \
+        if settings.smtp_url and recipients else None
+    if mail is None and not settings.notify_webhook:
+        return Outcome()
+    secret = settings.notify_webhook_secret.get_secret_value() if settings.notify_webhook_secret else None
+    return notify(run_notice(summary, report, settings.email), mail=mail, webhook=settings.notify_webhook,
+                  webhook_secret=secret)
 
 
 def notify(notice: Notice, *, mail: MailSettings | None, webhook: str | None, webhook_secret: str | None = None,

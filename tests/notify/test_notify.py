@@ -18,10 +18,14 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from playwright.sync_api import Page
+from support import PASSWORD as OPERATOR_PASSWORD
+from support import MockPortal, Operator, make_ctx, make_settings, write_batch
 
 from bot.logs import clear_secrets, register_secret
 from bot.run.artifacts import EntryResult, RunSummary
 from bot.run.notify import SIGNATURE_HEADER, MailSettings, Notice, notify, run_notice, send_mail, signature
+from flows.register import mock_mailbox, register
 
 pytestmark = pytest.mark.notify
 
@@ -216,3 +220,35 @@ def test_a_receiver_that_is_down_never_fails_the_run(tmp_path: Path) -> None:
     assert outcome.sent == []
     assert len(waits) == 3
     assert outcome.problems[0].startswith("webhook: ")
+
+
+def test_a_run_tells_the_operator_and_prunes_old_runs(plain_server: tuple[Inbox, int],
+                                                      receiver: tuple[type[Receiver], str],
+                                                      portal: MockPortal, page: Page, tmp_path: Path) -> None:
+    """`ippbot run` with IPPBOT_NOTIFY_EMAIL, IPPBOT_SMTP_URL and a signed webhook: one mail with the report
+    attached and one signed summary, no password in either; a run folder past IPPBOT_KEEP_RUNS_DAYS is gone."""
+    inbox, port = plain_server
+    handler, url = receiver
+    data_dir = tmp_path / "data"
+    assert register(make_ctx(page, make_settings(portal.url, data_dir)), mock_mailbox(portal.url)) == "registered"
+    operator = Operator(portal, data_dir)
+    old = data_dir / "runs" / "20200101T000000-000"
+    old.mkdir(parents=True)
+    operator.env.update({"IPPBOT_NOTIFY_EMAIL": "ops@agency.example, legal@agency.example",
+                         "IPPBOT_SMTP_URL": f"smtp://127.0.0.1:{port}", "IPPBOT_NOTIFY_WEBHOOK": url,
+                         "IPPBOT_NOTIFY_WEBHOOK_SECRET": "Hook-Canary-Secret", "IPPBOT_KEEP_RUNS_DAYS": "30"})
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=2)), check=True)
+    operator.ippbot("run", check=True)
+    [message] = inbox.messages
+    subject = " ".join(str(message["Subject"]).split())
+    assert subject.startswith(f"ippbot {operator.email}: run ")
+    assert subject.endswith(": 2 filed, 0 need you")
+    assert str(message["To"]) == "ops@agency.example, legal@agency.example"
+    assert [part.get_filename() for part in message.walk() if part.get_filename()] == ["report.html"]
+    [(body, signed)] = handler.bodies
+    assert signed == signature("Hook-Canary-Secret", body)
+    assert {state: n for state, n in json.loads(body)["counts"].items() if n} == {"confirmed": 2}
+    for secret in (OPERATOR_PASSWORD, "Hook-Canary-Secret"):
+        assert secret.encode() not in message.as_bytes() + body
+    assert not old.exists()
+    assert len(list((data_dir / "runs").iterdir())) == 1
