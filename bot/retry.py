@@ -61,7 +61,8 @@ def classify(exc: BaseException) -> BaseException:
     """`exc` named by what happened: a `RateLimited` that is the maintenance page becomes a
     `PortalMaintenance` (same message, context and Retry-After; `exc` is its cause). Else `exc`.
 
-    The flows raise `RateLimited` for a 503 with Retry-After, saying "(maintenance)" in the message.
+    The flows raise `PortalMaintenance` for the maintenance page themselves; this names one a caller
+    made as a `RateLimited` saying "(maintenance)" (as the flows did before).
     """
     if isinstance(exc, RateLimited) and not isinstance(exc, PortalMaintenance) and "maintenance" in exc.message:
         named = PortalMaintenance(exc.message, retry_after_s=exc.retry_after_s, entry=exc.entry, step=exc.step,

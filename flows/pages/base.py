@@ -21,6 +21,7 @@ from bot.errors import (
     NeedsHuman,
     PortalChanged,
     PortalError,
+    PortalMaintenance,
     PortalRejected,
     PortalServerError,
     RateLimited,
@@ -59,9 +60,11 @@ class PortalPage:
         """Raise the right error when the portal answered with a fault instead of this page."""
         url = self.page.url
         after = _seconds(response.headers.get("retry-after", "")) if response is not None else None
-        if response is not None and (response.status == 429 or (response.status == 503 and after)):
-            why = "to slow down" if response.status == 429 else "to come back later (maintenance)"
-            raise RateLimited(f"the portal asks us {why} ({response.status})", retry_after_s=after,
+        if response is not None and response.status == 503 and after:  # the maintenance page: said as such
+            raise PortalMaintenance(f"the portal asks us to come back later (maintenance) ({response.status})",
+                                    retry_after_s=after, **self._where(step))
+        if response is not None and response.status == 429:
+            raise RateLimited(f"the portal asks us to slow down ({response.status})", retry_after_s=after,
                               **self._where(step))
         if response is not None and response.status >= 500:
             raise PortalServerError(f"the portal answered {response.status}", status=response.status,
