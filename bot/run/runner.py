@@ -126,6 +126,7 @@ class Runner:
         self.sleep = self.options.sleep or self.stop.sleep
         self.backoff = Backoff(settings)
         self.tried: set[str] = set()
+        self.last_submit: float | None = None  # monotonic time of this run's last submission (its pace)
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -294,9 +295,18 @@ class Runner:
         The last safe point of an entry: once "submitting" is committed, the submit goes on to its answer.
         """
         kill_point("after_fields")
+        self._pace()
         self.stop.check()
         state["version"] = self.ledger.mark_submitting(key, version=state["version"]).version
+        self.last_submit = time.monotonic()
         kill_point("after_submitting_committed")
+
+    def _pace(self) -> None:
+        """The account's own pace (`IPPBOT_SUBMISSIONS_PER_MINUTE`, or its accounts-file entry): wait out the
+        gap since the last submission of this run (a stop cuts the wait short)."""
+        per_minute = self.settings.submissions_per_minute
+        if per_minute and self.last_submit is not None:
+            self.sleep(self.last_submit + 60.0 / per_minute - time.monotonic())
 
     def _failed(self, record: Record, state: dict[str, int], exc: BaseException, page: Page) -> None:
         """A failure before the click: back in line with back-off, or failed for good."""
