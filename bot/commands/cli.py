@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from bot.commands import retry as retry_command
     from bot.commands import run as run_command
     from bot.commands import selectors as selectors_command
+    from bot.commands import standing as standing_command
     from bot.commands import status as status_command
     from bot.commands import sync as sync_command
     from bot.commands import worker as worker_command
@@ -65,6 +66,7 @@ else:
     run_command = _lazy("bot.commands.run")
     selectors_command = _lazy("bot.commands.selectors")
     status_command = _lazy("bot.commands.status")
+    standing_command = _lazy("bot.commands.standing")
     sync_command = _lazy("bot.commands.sync")
     worker_command = _lazy("bot.commands.worker")
     retry_command = _lazy("bot.commands.retry")
@@ -241,6 +243,14 @@ def status(
 def sync() -> None:
     """Read IPR review results and complaint statuses back from the portal into the ledger."""
     _exit(sync_command.sync_command(_settings()))
+
+
+@app.command()
+def standing(
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """The Good Faith standing as the portal shows it: takedown rate, counter-notice success rate, qualifies."""
+    _exit(standing_command.standing(_settings(), json_output))
 
 
 @app.command()

@@ -8,8 +8,8 @@ meets another writer half-way. Opening a ledger brings its schema to the newest 
 `Ledger` is the public API, and every public method is one transaction. Its parts, one
 concern a module in `bot.store`: `states` (the state machine, drawn), `records` (what it
 hands back), `queries` (reads), `moves` (the conditional updates and their audit rows),
-`operator` (the calls that hand an entry to a person and back), `schema` (the tables and the
-engine) and `migrate` (the schema's numbered migrations).
+`operator` (the calls that hand an entry to a person and back), `listings` (the wait's known
+records: listings, Good Faith), `schema` (the tables and the engine) and `migrate` (migrations).
 
 The calls and the moves each one makes (`bot.store.states` draws the machine; `LEGAL` is it)::
 
@@ -61,6 +61,7 @@ from bot.errors import EnvironmentProblem, LeaseNotHeld, LedgerError
 from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
 from bot.store.known import KnownCalls
+from bot.store.listings import ListingCalls
 from bot.store.migrate import upgrade
 from bot.store.moves import (
     _added_row,
@@ -115,7 +116,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(OperatorCalls, KnownCalls):
+class Ledger(OperatorCalls, KnownCalls, ListingCalls):
     """The ledger on one database. Every public method is one transaction."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
