@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from bot import logs
     from bot.commands import account as account_command
     from bot.commands import cancel as cancel_command
+    from bot.commands import counter_notices as counter_notices_command
     from bot.commands import demo as demo_story
     from bot.commands import enqueue as enqueue_command
     from bot.commands import history as history_command
@@ -72,6 +73,7 @@ else:
     retry_command = _lazy("bot.commands.retry")
     resolve_command = _lazy("bot.commands.resolve")
     cancel_command = _lazy("bot.commands.cancel")
+    counter_notices_command = _lazy("bot.commands.counter_notices")
     history_command = _lazy("bot.commands.history")
     logs = _lazy("bot.logs")
 
@@ -251,6 +253,20 @@ def standing(
 ) -> None:
     """The Good Faith standing as the portal shows it: takedown rate, counter-notice success rate, qualifies."""
     _exit(standing_command.standing(_settings(), json_output))
+
+
+@app.command("counter-notices")
+def counter_notices(
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON array of objects on stdout.")] = False,
+    sync_first: Annotated[bool, typer.Option("--sync", help="Read the portal first (ippbot sync).")] = False,
+    due_within: Annotated[
+        int | None,
+        typer.Option("--due-within", metavar="WORKING-DAYS", min=0, help="Only those due within N working days."),
+    ] = None,
+) -> None:
+    """Every counter-notice waiting for your answer: complaint, listing, the seller's statement, the deadline."""
+    _exit(counter_notices_command.counter_notices(_settings(), as_json=json_output, sync_first=sync_first,
+                                                  due=due_within))
 
 
 @app.command()

@@ -54,11 +54,12 @@ class ListingCalls:
                     changed += _keep_complaint(conn, account, complaint, at)
         return changed
 
-    def listings(self, *, state: str | None = None, complaint: str | None = None,
+    def listings(self, *, account: str | None = None, state: str | None = None, complaint: str | None = None,
                  url: str | None = None) -> list[ListingRow]:
-        """The listings the last sync left, narrowed by state, complaint reference or URL; by complaint, then URL."""
+        """The listings the last sync left, narrowed by account, state, complaint reference or URL; by complaint,
+        then URL."""
         query = select(listing_table)
-        for column, value in (("state", state), ("complaint", complaint), ("url", url)):
+        for column, value in (("account", account), ("state", state), ("complaint", complaint), ("url", url)):
             if value is not None:
                 query = query.where(listing_table.c[column] == value)
         with self._engine.connect() as conn:

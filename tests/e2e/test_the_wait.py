@@ -125,3 +125,17 @@ def test_standing_matches_the_good_faith_page(operator: Operator) -> None:
     assert (decided, read["takedown_rate"]) == (9, 44.4)
     line = operator.ippbot("standing", check=True).stdout
     assert "takedown rate 44.4%" in line and "does not qualify" in line
+
+
+def test_counter_notices_lists_exactly_what_waits_on_the_portal(operator: Operator) -> None:
+    """`counter-notices --sync --json` lists the portal's waiting counter-notices, each with its deadline and statement."""
+    listed = counter_notices(operator, "--sync")
+    assert {(n["complaint"], n["url"]) for n in listed} == waiting_on_portal(operator.portal)
+    records = portal_listings(operator.portal)
+    for notice in listed:
+        record = records[(notice["complaint"], notice["url"])]
+        assert notice["deadline"] == record["response_due_at"][:10]
+        assert notice["statement"] == record["statement"] and notice["chance"] == 1
+    operator.portal.advance(2)  # the answers' deadline passes: none waits any more
+    assert counter_notices(operator) == listed  # from the ledger, as the last sync left it
+    assert counter_notices(operator, "--sync") == []
