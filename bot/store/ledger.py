@@ -9,7 +9,7 @@ meets another writer half-way. Opening a ledger brings its schema to the newest 
 concern a module in `bot.store`: `states` (the state machine, drawn), `records` (what it
 hands back), `queries` (reads), `moves` (the conditional updates and their audit rows),
 `operator` (the calls that hand an entry to a person and back), `listings` (the wait's known
-records: listings, Good Faith), `schema` (the tables and the engine) and `migrate` (migrations).
+records: listings, Good Faith), `actions` (answers, withdrawals), `schema` and `migrate`.
 
 The calls and the moves each one makes (`bot.store.states` draws the machine; `LEGAL` is it)::
 
@@ -60,6 +60,7 @@ from sqlalchemy.exc import OperationalError
 from bot.errors import EnvironmentProblem, LeaseNotHeld, LedgerError
 from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
+from bot.store.actions import ActionCalls
 from bot.store.known import KnownCalls
 from bot.store.listings import ListingCalls
 from bot.store.migrate import upgrade
@@ -116,7 +117,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(OperatorCalls, KnownCalls, ListingCalls):
+class Ledger(OperatorCalls, KnownCalls, ListingCalls, ActionCalls):
     """The ledger on one database. Every public method is one transaction."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
