@@ -8,7 +8,7 @@ For each `Target`, under the account's lease (`held_lease`; a run holding it sto
 3. commit `submitting` (`Ledger.begin_action`) in `ctx.before_submit`, right before the final
    click, which `flows.answers` sends once (`PortalPage.submit_with`);
 4. after the click, read the records again: shown -> done. An answer lost on the way (a dropped
-   connection, a 502: `SubmitOutcomeUnknown`) is `unknown` first, then read: shown -> done,
+   connection, a 502: `SubmitOutcomeUnknown`) is `unknown` first, then read (on a fresh page): shown -> done,
    proven absent -> `not_filed` and tried again (at most `TRIES` clicks), a read that fails ->
    `needs_human`. Nothing is ever filed again on a guess.
 
@@ -233,8 +233,17 @@ def _click(ctx: FlowContext, ledger: Ledger, target: Target, attempt: _Try) -> N
         if attempt.action_id is not None:
             ledger.settle_action(attempt.action_id, "unknown", f"no answer after the click: {exc}")
         ctx.log.warning("submit.outcome_unknown", target=target.what, error=str(exc))
+        _fresh_page(ctx)
     finally:
         ctx.before_submit = before
+
+
+def _fresh_page(ctx: FlowContext) -> None:
+    """A new page for the look-up: the old one may still be navigating to the browser's error page after the
+    aborted post, which would cut the look-up's own navigation short."""
+    old = ctx.page
+    ctx.page = old.context.new_page()
+    old.close()
 
 
 def _file(ctx: FlowContext, target: Target) -> None:
