@@ -4,13 +4,15 @@ The folders are the layers, and imports go one way only, down (import-linter hol
 `[tool.importlinter]` in pyproject.toml, run by `make lint` and CI)::
 
     bot/commands/   the CLI (`cli`) and one module per command: enqueue, run, status, sync, worker,
-         |          account, demo, replay, report, selectors. "Where is `ippbot sync`?" is
-         |          bot/commands/sync.py, which calls the machinery below.
+         |          account, demo, replay, report, selectors, standing, counter_notices, respond,
+         |          withdraw. "Where is `ippbot sync`?" is bot/commands/sync.py, which calls the
+         |          machinery below.
          v
     bot/run/        what drives the flows: the runner, one entry's attempt and the one path after an
          |          unknown submit (`attempt`), flow contexts and step timings (`contexts`), the run's
          |          artifacts, the operator hand-over (`pause`), the HAR and trace scrubbers, the HAR
-         |          player and replay, sync, account set-up, the report, the selectors check.
+         |          player and replay, sync, answers and withdrawals (`answers`), account set-up,
+         |          the report, the selectors check.
          +-----------------------------+
          v                             v
     flows/          Playwright flows,  bot/store/   the ledger (its state table, records, moves and

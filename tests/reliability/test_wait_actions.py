@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from reset_proxy import ResetProxy
-from support import Operator
-from wait_support import counter_notices, portal_listings, through_the_sellers_windows
+from support import Operator, assert_each_once, size, write_batch
+from wait_support import counter_notices, portal_counts, portal_listings, through_the_sellers_windows
 
 
 @pytest.fixture
@@ -87,3 +87,50 @@ def test_answers_through_connection_resets_land_once(proxied: Operator) -> None:
     records = portal_listings(operator.portal)
     assert {records[(n["complaint"], n["url"])]["response"] for n in waiting_now} == {"reject"}
     assert Counter(state for _k, _u, state in actions(operator)) == {"done": len(waiting_now)}
+
+
+def left_submitting(operator: Operator, complaint: str, url: str) -> None:
+    """Put the answer's action back to `submitting`, as a respond killed right after its click leaves it."""
+    with sqlite3.connect(operator.data_dir / "ledger.sqlite3") as raw:
+        found = raw.execute("UPDATE portal_actions SET state = 'submitting' WHERE complaint = ? AND url = ?",
+                            (complaint, url)).rowcount
+        if not found:
+            raw.execute("INSERT INTO portal_actions (account, kind, complaint, url, chance, decision, note, evidence,"
+                        " state, detail, created_at, updated_at) VALUES (?, 'answer', ?, ?, 1, 'reject', '', '[]',"
+                        " 'submitting', 'about to click submit', '2026-12-01 00:00:00', '2026-12-01 00:00:00')",
+                        (operator.email, complaint, url))
+
+
+def test_an_answer_left_in_doubt_is_looked_up_before_anything_is_filed(waiting: Operator) -> None:
+    """A respond killed after its click leaves the answer `submitting`: the next respond reads the portal's records
+    first: on the portal -> done with no click; not there -> filed once."""
+    operator = waiting
+    (first, second, *_) = counter_notices(operator)
+    operator.ippbot("respond", first["url"], "--complaint", first["complaint"], "--reject", check=True)
+    left_submitting(operator, first["complaint"], first["url"])  # clicked, and the portal has it
+    left_submitting(operator, second["complaint"], second["url"])  # clicked, and the portal never got it
+    again = operator.ippbot("respond", first["url"], second["url"], "--reject", check=True)
+    assert again.stdout.splitlines()[0].startswith(f"already on the portal: answer of {first['complaint']}")
+    assert again.stdout.splitlines()[1].startswith(f"filed: answer of {second['complaint']}")
+    assert clicks(again.stderr) == {"answer": 1}
+    records = portal_listings(operator.portal)
+    assert {records[(n["complaint"], n["url"])]["response"] for n in (first, second)} == {"reject"}
+    assert {state for _k, _u, state in actions(operator)} == {"done"}
+
+
+def test_sync_beside_a_run_changes_nothing_of_the_run(waiting: Operator, tmp_path: Path) -> None:
+    """`ippbot sync` while a run files a batch: both finish, each record is filed once, and the listings agree."""
+    operator = waiting
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "more.yaml", iprs=size(4, 20), start=50)), check=True)
+    run = operator.start("run")
+    synced = [operator.ippbot("sync")]
+    assert run.poll() is None  # the first sync was beside the run
+    synced.append(operator.ippbot("sync"))
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, out + err
+    assert [s.returncode for s in synced] == [0, 0], [s.stderr for s in synced]
+    assert operator.states() == {"confirmed": 3 + size(4, 20)}
+    assert_each_once(operator.portal, operator)
+    operator.ippbot("sync", check=True)
+    counts = {r["portal_ref"]: r["listings"] for r in operator.status() if r["kind"] == "complaint"}
+    assert counts == portal_counts(operator.portal)
