@@ -68,6 +68,10 @@ def test_standing_matches_the_good_faith_page(operator: Operator) -> None:
     assert (decided, read["takedown_rate"]) == (9, 44.4)
     line = operator.ippbot("standing", check=True).stdout
     assert "takedown rate 44.4%" in line and "does not qualify" in line
+    operator.ippbot("sync", check=True)  # sync keeps the day's reading too: still one a day
+    with Ledger.open(Settings(_env_file=None, data_dir=operator.data_dir)) as ledger:
+        [kept] = ledger.standings(operator.email)
+    assert (kept.takedown_rate, kept.counter_notice_success_rate, kept.qualifies) == (44.4, 55.6, False)
 
 
 def test_counter_notices_lists_exactly_what_waits_on_the_portal(operator: Operator) -> None:
@@ -79,6 +83,8 @@ def test_counter_notices_lists_exactly_what_waits_on_the_portal(operator: Operat
         record = records[(notice["complaint"], notice["url"])]
         assert notice["deadline"] == record["response_due_at"][:10]
         assert notice["statement"] == record["statement"] and notice["chance"] == 1
+    assert counter_notices(operator, "--due-within", "100") == listed
+    assert counter_notices(operator, "--due-within", "0") == []  # the portal's clock runs weeks ahead of ours
     operator.portal.advance(2)  # the answers' deadline passes: none waits any more
     assert counter_notices(operator) == listed  # from the ledger, as the last sync left it
     assert counter_notices(operator, "--sync") == []
