@@ -33,7 +33,7 @@ from bot.errors import EnvironmentProblem, PortalError, SubmitOutcomeUnknown
 from bot.models import ComplaintStatus
 from bot.retry import build_retrying
 from bot.run.contexts import command_flow
-from bot.run.runner import LEASE_TTL_S, _dead_local_holder
+from bot.run.runner import LEASE_TTL_S, _dead_local_holder, kill_point
 from bot.settings import Settings
 from bot.store.actions import IN_DOUBT, ActionKind
 from bot.store.ledger import Ledger
@@ -221,9 +221,11 @@ def _click(ctx: FlowContext, ledger: Ledger, target: Target, attempt: _Try) -> N
         row = ledger.begin_action(ctx.settings.email, target.kind, target.complaint, target.url, attempt.chance,
                                   decision=target.decision, note=target.note, evidence=target.evidence)
         attempt.action_id = row.id
+        kill_point("after_submitting_committed")  # the reliability suite's kill -9 points, as a run's
 
     attempt.action_id = None
     before, ctx.before_submit = ctx.before_submit, begin
+    ctx.after_click = lambda: kill_point("after_click")
     attempt.clicks += 1
     try:
         _file(ctx, target)

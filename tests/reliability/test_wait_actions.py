@@ -134,3 +134,22 @@ def test_sync_beside_a_run_changes_nothing_of_the_run(waiting: Operator, tmp_pat
     operator.ippbot("sync", check=True)
     counts = {r["portal_ref"]: r["listings"] for r in operator.status() if r["kind"] == "complaint"}
     assert counts == portal_counts(operator.portal)
+
+
+@pytest.mark.parametrize("step", ["after_submitting_committed", "after_click"])
+def test_a_respond_killed_at_its_click_then_run_again_answers_once(waiting: Operator, step: str) -> None:
+    """kill -9 right after `submitting` is committed, or right after the click: the next respond takes the dead
+    process's lease over, reads the portal's records first, and the answer is on the portal once."""
+    operator = waiting
+    notice = counter_notices(operator)[0]
+    killed = operator.ippbot("respond", notice["url"], "--reject", extra_env={"IPPBOT_TEST_KILL_AT": step})
+    assert killed.returncode == -9
+    assert [state for _k, _u, state in actions(operator)] == ["submitting"]
+    again = operator.ippbot("respond", notice["url"], "--reject", check=True)
+    if step == "after_submitting_committed":  # killed before the click: nothing reached the portal
+        assert again.stdout.startswith("filed: ") and clicks(again.stderr) == {"answer": 1}
+    else:  # the post may or may not have reached it: the records say which, and at most one more click
+        assert again.stdout.startswith(("filed: ", "already on the portal: "))
+        assert clicks(again.stderr)["answer"] <= 1
+    assert portal_listings(operator.portal)[(notice["complaint"], notice["url"])]["response"] == "reject"
+    assert [state for _k, _u, state in actions(operator)] == ["done"]
