@@ -225,7 +225,7 @@ def _click(ctx: FlowContext, ledger: Ledger, target: Target, attempt: _Try) -> N
 
     attempt.action_id = None
     before, ctx.before_submit = ctx.before_submit, begin
-    ctx.after_click = lambda: kill_point("after_click")
+    after, ctx.after_click = ctx.after_click, lambda: kill_point("after_click")
     attempt.clicks += 1
     try:
         _file(ctx, target)
@@ -237,7 +237,7 @@ def _click(ctx: FlowContext, ledger: Ledger, target: Target, attempt: _Try) -> N
         ctx.log.warning("submit.outcome_unknown", target=target.what, error=str(exc))
         _fresh_page(ctx)
     finally:
-        ctx.before_submit = before
+        ctx.before_submit, ctx.after_click = before, after
 
 
 def _fresh_page(ctx: FlowContext) -> None:
