@@ -4,12 +4,14 @@ The folders are the layers, and imports go one way only, down (import-linter hol
 `[tool.importlinter]` in pyproject.toml, run by `make lint` and CI)::
 
     bot/commands/   the CLI (`cli`) and one module per command: enqueue, run, status, sync, worker,
-         |          account, demo, replay, report, selectors, retry, resolve, cancel, history
-         |          (and `stopping`: Ctrl-C for the commands that only talk to the portal). "Where
-         |          is `ippbot sync`?" is bot/commands/sync.py, which calls the machinery below.
+         |          account, demo, replay, report, selectors, retry, resolve, cancel, history,
+         |          standing, counter_notices, respond, withdraw (and `stopping`: Ctrl-C for the
+         |          commands that only talk to the portal). "Where is `ippbot sync`?" is
+         |          bot/commands/sync.py, which calls the machinery below.
          v
-    bot/run/        what drives the flows: the runner and the dry run (`dryrun`), one entry's attempt
-         |          and the one path after an unknown submit (`attempt`), safe points for signals
+    bot/run/        what drives the flows: the runner and the dry run (`dryrun`), accounts in turns
+         |          (`turns`), one entry's attempt and the one path after an unknown submit
+         |          (`attempt`), answers and withdrawals (`answers`), safe points for signals
          |          (`interrupts`), back-off across runs (`backoff`), flow contexts and step timings
          |          (`contexts`), the run's artifacts, the operator hand-over (`pause`, `screen`),
          |          the HAR and trace scrubbers, the HAR player and replay, sync, account set-up,

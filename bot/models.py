@@ -222,12 +222,35 @@ class KnownIpr(_Model):
 
 
 class ListingStatus(_Model):
-    """One listing of a complaint and what became of it."""
+    """One listing of a complaint and what became of it.
+
+    `status` is the portal's code (`[options.listing_status]`), `state` the ledger's name for it
+    (`[options.listing_state]`: pending, counter_noticed, answered, removed, restored, rejected,
+    withdrawn); `changed_on` the portal's date of its last change. A counter-notice has the seller's
+    `statement`, its `chance` (1-3) and the complainant's `deadline`; `answer` is the complainant's
+    answer the portal shows (accept, reject).
+    """
 
     url: str
     status: str
     note: str = ""
     listing_id: str = ""
+    state: str = ""
+    changed_on: date | None = None
+    statement: str = ""
+    chance: int | None = None
+    deadline: date | None = None
+    answer: str = ""
+
+
+class Standing(_Model):
+    """The account's Good Faith Program figures as the portal shows them (rates in per cent)."""
+
+    takedown_rate: float
+    counter_notice_success_rate: float
+    qualifies: bool
+    listings: int | None = None
+    status: str = ""
 
 
 class ComplaintStatus(_Model):

@@ -43,18 +43,22 @@ if TYPE_CHECKING:
     from bot import logs
     from bot.commands import account as account_command
     from bot.commands import cancel as cancel_command
+    from bot.commands import counter_notices as counter_notices_command
     from bot.commands import demo as demo_story
     from bot.commands import enqueue as enqueue_command
     from bot.commands import history as history_command
     from bot.commands import replay as replay_command
     from bot.commands import report as report_command
     from bot.commands import resolve as resolve_command
+    from bot.commands import respond as respond_command
     from bot.commands import retry as retry_command
     from bot.commands import run as run_command
     from bot.commands import selectors as selectors_command
+    from bot.commands import standing as standing_command
     from bot.commands import status as status_command
     from bot.commands import stopping
     from bot.commands import sync as sync_command
+    from bot.commands import withdraw as withdraw_command
     from bot.commands import worker as worker_command
     from bot.run.runner import RunOptions
 else:
@@ -66,11 +70,15 @@ else:
     run_command = _lazy("bot.commands.run")
     selectors_command = _lazy("bot.commands.selectors")
     status_command = _lazy("bot.commands.status")
+    standing_command = _lazy("bot.commands.standing")
     sync_command = _lazy("bot.commands.sync")
     worker_command = _lazy("bot.commands.worker")
     retry_command = _lazy("bot.commands.retry")
     resolve_command = _lazy("bot.commands.resolve")
     cancel_command = _lazy("bot.commands.cancel")
+    counter_notices_command = _lazy("bot.commands.counter_notices")
+    respond_command = _lazy("bot.commands.respond")
+    withdraw_command = _lazy("bot.commands.withdraw")
     history_command = _lazy("bot.commands.history")
     stopping = _lazy("bot.commands.stopping")
     logs = _lazy("bot.logs")
@@ -263,6 +271,65 @@ def sync() -> None:
     with stopping.stopped_at_once("sync"):
         code = sync_command.sync_command(settings)
     _exit(code)
+
+
+@app.command()
+def standing(
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """The Good Faith standing as the portal shows it: takedown rate, counter-notice success rate, qualifies."""
+    _exit(standing_command.standing(_settings(), json_output))
+
+
+@app.command("counter-notices")
+def counter_notices(
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON array of objects on stdout.")] = False,
+    sync_first: Annotated[bool, typer.Option("--sync", help="Read the portal first (ippbot sync).")] = False,
+    due_within: Annotated[
+        int | None,
+        typer.Option("--due-within", metavar="WORKING-DAYS", min=0, help="Only those due within N working days."),
+    ] = None,
+) -> None:
+    """Every counter-notice waiting for your answer: complaint, listing, the seller's statement, the deadline."""
+    _exit(counter_notices_command.counter_notices(_settings(), as_json=json_output, sync_first=sync_first,
+                                                  due=due_within))
+
+
+WaitOption = Annotated[bool, typer.Option("--wait", help="If a run holds the account, wait for it to end.")]
+
+
+@app.command()
+def respond(
+    urls: Annotated[list[str] | None, typer.Argument(help="Listing URLs whose counter-notice to answer.")] = None,
+    accept: Annotated[bool, typer.Option("--accept", help="Accept the counter-notices: the listings go back.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject them: the platform reviews each.")] = False,
+    complaint: Annotated[
+        str | None, typer.Option(metavar="REF", help="The complaint, for a URL that stands in several.")
+    ] = None,
+    note: Annotated[str, typer.Option(help="A note sent with each answer.")] = "",
+    evidence: Annotated[
+        list[Path] | None, typer.Option(metavar="FILE", help="An evidence file sent with each answer (repeat it).")
+    ] = None,
+    wait: WaitOption = False,
+    file: Annotated[
+        Path | None, typer.Option(metavar="DECISIONS.csv", help="Answers from a CSV: url,decision[,complaint,...].")
+    ] = None,
+) -> None:
+    """Answer counter-notices on the portal, each answer filed exactly once."""
+    _exit(respond_command.respond(_settings(), urls or [], respond_command.decision_of(accept, reject, file),
+                                  complaint=complaint, note=note, evidence=evidence or [], wait=wait, file=file))
+
+
+@app.command()
+def withdraw(
+    reference: Annotated[str, typer.Argument(metavar="REF", help="The complaint's portal reference (CP-...).")],
+    listing: Annotated[
+        list[str] | None, typer.Option("--listing", metavar="URL", help="Withdraw only this listing (repeat it).")
+    ] = None,
+    wait: WaitOption = False,
+) -> None:
+    """Withdraw a complaint, or some of its listings, on the portal (each filed exactly once)."""
+    _exit(withdraw_command.withdraw(_settings(), reference, listing or [], wait=wait))
 
 
 @app.command()

@@ -3,8 +3,9 @@
 The table has a header and columns as wide as their widest value; keys print exactly as typed
 (plain text: no markup, no emoji codes). The last error is said by its root cause: for an entry
 whose click went unanswered and that the portal's records proved absent, what answered the click
-(from its history), not the ledger's "reconciled: not on the portal". `--json` is the ledger's
-rows as they are.
+(from its history), not the ledger's "reconciled: not on the portal". Below the table, each
+complaint the last `ippbot sync` read has its listings counted per state (the ledger's names).
+`--json` is the ledger's rows as they are, a complaint's with `listings` ({state: count}).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from pydantic import TypeAdapter
 from bot.errors import EXIT_OK
 from bot.settings import Settings
 from bot.store.ledger import Ledger
+from bot.store.listings import LISTING_STATES
 from bot.store.records import StatusRow
 
 HEADER = ("STATE", "KIND", "ATTEMPTS", "KEY", "PORTAL REF", "LAST ERROR")
+LISTINGS_HEADER = ("COMPLAINT", "KEY", "LISTINGS")
 EMPTY = "no entries; run `ippbot enqueue FILE...` to add some"
 RECONCILED_ABSENT = "reconciled: not on the portal"  # the ledger's words for an entry it put back so
 _CONTEXT_SUFFIX = re.compile(r"\s*\((?:entry|step|url)=[^()]*\)\s*$")
@@ -28,17 +31,39 @@ _CONTEXT_SUFFIX = re.compile(r"\s*\((?:entry|step|url)=[^()]*\)\s*$")
 def status(settings: Settings, as_json: bool) -> int:
     """Every entry with its state, attempts, portal reference and last error."""
     with Ledger.open(settings) as ledger:
-        rows = ledger.rows()
+        counts = ledger.listing_counts()
+        rows = [_with_listings(row, counts) for row in ledger.rows()]
         if as_json:
             typer.echo(TypeAdapter(list[StatusRow]).dump_json(rows).decode())  # 4x faster than json.dumps over 10,000
             return EXIT_OK
         table = [_cells(row, ledger) for row in rows]
-    if not table:
+    if not table and not counts:
         typer.echo(EMPTY)
         return EXIT_OK
-    for line in aligned([HEADER, *table]):
+    for line in aligned([HEADER, *table]) if table else []:
         typer.echo(line)
+    if counts:
+        typer.echo("")
+        for line in aligned([LISTINGS_HEADER, *listing_cells(rows, counts)]):
+            typer.echo(line)
     return EXIT_OK
+
+
+def _with_listings(row: StatusRow, counts: dict[str, dict[str, int]]) -> StatusRow:
+    found = counts.get(row.portal_ref or "") if row.kind == "complaint" else None
+    return row.model_copy(update={"listings": found}) if found else row
+
+
+def listing_cells(rows: list[StatusRow], counts: dict[str, dict[str, int]]) -> list[tuple[str, ...]]:
+    """One line per complaint the last sync read: its reference, its entry's key ("-" for one filed by hand)
+    and its listings per state, in the ledger's order of states."""
+    keys = {row.portal_ref: row.key for row in rows if row.kind == "complaint" and row.portal_ref}
+    return [(ref, keys.get(ref, "-"), listing_counts_text(per_state)) for ref, per_state in sorted(counts.items())]
+
+
+def listing_counts_text(per_state: dict[str, int]) -> str:
+    """`removed 3, counter_noticed 1`: the states with listings, in the ledger's order."""
+    return ", ".join(f"{state} {per_state[state]}" for state in LISTING_STATES if per_state.get(state))
 
 
 def aligned(rows: list[tuple[str, ...]]) -> list[str]:

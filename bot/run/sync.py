@@ -1,21 +1,25 @@
-"""`ippbot sync`: read review outcomes and complaint statuses back from the portal into the ledger.
+"""`ippbot sync`: read review outcomes, complaint and listing states and the Good Faith standing into the ledger.
 
 IPR review results wake the complaints waiting for them; complaint statuses and the
 counter-notices waiting for an answer are reported. Every IPR of the account the portal lists,
 those filed by hand before ippbot too, is kept as a known record (`Ledger.keep_portal_iprs`):
 `ippbot enqueue` checks complaints against them, and a complaint on one waits for its review.
-It only reads the portal.
+Every listing of every complaint is kept in the ledger's names, with the date it changed
+(`Ledger.keep_listings`); a complaint read once finished, with every listing final, is not opened
+again. The Good Faith page is read, one reading a day kept (`Ledger.keep_standing`).
+It only reads the portal, and writes only known records and review statuses: safe beside a run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from bot.models import ComplaintStatus, IprStatus
+from bot.models import ComplaintStatus, IprStatus, Standing
 from bot.run.contexts import command_flow
 from bot.settings import Settings
 from bot.store.ledger import Ledger
-from flows.read_status import counter_notices_waiting, read_complaints, read_iprs
+from flows.read_status import counter_notices_waiting, read_complaints, read_iprs, read_standing
 from flows.session import ensure_session, stored_session
 
 
@@ -25,7 +29,9 @@ class SyncResult:
 
     iprs: list[IprStatus] = field(default_factory=list)
     complaints: list[ComplaintStatus] = field(default_factory=list)
+    standing: Standing | None = None
     updated: int = 0
+    listings_changed: int = 0
 
     @property
     def duplicate_iprs(self) -> dict[str, list[str]]:
@@ -45,18 +51,23 @@ class SyncResult:
         return counter_notices_waiting(self.complaints)
 
 
-def read_portal(settings: Settings) -> SyncResult:
-    """Log in if need be and read every IPR and open complaint from the portal."""
+def read_portal(settings: Settings, known_final: Collection[str] = ()) -> SyncResult:
+    """Log in if need be and read every IPR, every complaint's listings (but those in `known_final`,
+    finished and read already) and the Good Faith standing from the portal."""
     with command_flow(settings, "sync", storage_state=stored_session(settings.session_file),
                       logger="ippbot.sync") as ctx:
         ensure_session(ctx)
-        return SyncResult(iprs=read_iprs(ctx), complaints=read_complaints(ctx, open_only=True))
+        return SyncResult(iprs=read_iprs(ctx), complaints=read_complaints(ctx, known_final=known_final),
+                          standing=read_standing(ctx))
 
 
 def apply(ledger: Ledger, result: SyncResult, account: str) -> SyncResult:
     """Record what the portal said on the ledger's confirmed entries, and keep the account's IPRs as
     known records (those filed by hand too, for `ippbot enqueue` to check complaints against)."""
     ledger.keep_portal_iprs(account, result.iprs)
+    result.listings_changed = ledger.keep_listings(account, result.complaints)
+    if result.standing is not None:
+        ledger.keep_standing(account, result.standing)
     by_ref = {i.reference: i.status for i in result.iprs} | {c.reference: c.status for c in result.complaints}
     for row in ledger.rows():
         status = by_ref.get(row.portal_ref or "")
@@ -77,4 +88,12 @@ def _keep_copies(ledger: Ledger, result: SyncResult) -> None:
 
 def sync(settings: Settings, ledger: Ledger) -> SyncResult:
     """Read the portal and update the ledger."""
-    return apply(ledger, read_portal(settings), settings.email)
+    return apply(ledger, read_portal(settings, ledger.finished_complaints(settings.email)), settings.email)
+
+
+def read_standing_now(settings: Settings) -> Standing:
+    """Log in if need be and read the Good Faith page alone (`ippbot standing`)."""
+    with command_flow(settings, "standing", storage_state=stored_session(settings.session_file),
+                      logger="ippbot.standing") as ctx:
+        ensure_session(ctx)
+        return read_standing(ctx)

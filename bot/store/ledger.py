@@ -10,8 +10,9 @@ concern a module in `bot.store`: `states` (the state machine, drawn), `records` 
 hands back), `queries` (reads), `moves` (the conditional updates and their audit rows),
 `operator` (the calls that hand an entry to a person and back), `known` (the IPRs complaints
 rest on, the portal's records among them), `corrections` (a rejected IPR corrected, and the
-enqueue that applies it), `schema` (the tables and the engine) and `migrate` (the schema's
-numbered migrations).
+enqueue that applies it), `listings` (the wait's known records: listings, Good Faith),
+`actions` (answers, withdrawals), `schema` (the tables and the engine) and `migrate` (the
+schema's numbered migrations).
 
 The calls and the moves each one makes (`bot.store.states` draws the machine; `LEGAL` is it)::
 
@@ -63,8 +64,10 @@ from sqlalchemy import Connection, Engine, Row, insert
 from bot.errors import LeaseNotHeld, LedgerError
 from bot.models import Complaint, Entry, Ipr
 from bot.settings import Settings
+from bot.store.actions import ActionCalls
 from bot.store.corrections import CorrectionCalls
 from bot.store.known import KnownCalls
+from bot.store.listings import ListingCalls
 from bot.store.migrate import upgrade
 from bot.store.moves import (
     _claim,
@@ -116,7 +119,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(OperatorCalls, KnownCalls, CorrectionCalls):
+class Ledger(OperatorCalls, KnownCalls, CorrectionCalls, ListingCalls, ActionCalls):
     """The ledger on one database. Every public method is one transaction."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:

@@ -71,7 +71,7 @@ def _record(row: Row[Any] | Mapping[str, Any]) -> Record:
 
 def _status_rows(conn: Connection) -> list[StatusRow]:
     """Every entry as a status line, oldest first."""
-    columns = [entry_table.c[name] for name in StatusRow.model_fields if name != "copies"]
+    columns = [entry_table.c[name] for name in StatusRow.model_fields if name not in {"copies", "listings"}]
     found = conn.execute(select(*columns).order_by(entry_table.c.seq)).mappings().all()
     copies = _all_copies(conn)
     return [StatusRow.model_validate(dict(row) | {"copies": tuple(copies.get(row["key"], ()))}) for row in found]

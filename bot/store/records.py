@@ -6,14 +6,14 @@ commands) read them without the ledger's machinery. `bot.store.queries` builds t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.models import Complaint, Entry, Ipr, Kind
 from bot.store.states import HumanReason, State
 
-__all__ = ["Record", "StatusRow", "Transition"]
+__all__ = ["ActionRow", "ListingRow", "Record", "StandingRow", "StatusRow", "Transition"]
 
 
 class Record(BaseModel):
@@ -67,6 +67,7 @@ class StatusRow(BaseModel):
     updated_at: datetime
     copies: tuple[str, ...] = ()  # further records the portal holds for this entry: the operator withdraws them
     human_reason: HumanReason | None = None  # a needs_human entry's case: parked or cannot_tell
+    listings: dict[str, int] = {}  # a complaint's listings per state, as the last sync read them (ippbot status)
 
 
 class Transition(BaseModel):
@@ -79,3 +80,54 @@ class Transition(BaseModel):
     to_state: State
     at: datetime
     detail: str
+
+
+class ListingRow(BaseModel):
+    """One listing of a complaint as the last `ippbot sync` read it, in the ledger's names."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account: str
+    complaint: str
+    url: str
+    complaint_status: str
+    state: str  # one of bot.store.listings.LISTING_STATES
+    changed_on: date | None  # the portal's date of its last change
+    seen_at: datetime  # when a sync first saw it in this state
+    deadline: date | None = None  # a counter-notice's: the complainant answers by then
+    chance: int | None = None  # a counter-notice's: which of the seller's chances
+    statement: str | None = None  # a counter-notice's: the seller's statement
+    answer: str | None = None  # the complainant's answer the portal shows: accept or reject
+
+
+class StandingRow(BaseModel):
+    """One day's reading of the account's Good Faith figures (rates in per cent)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account: str
+    day: date
+    takedown_rate: float
+    counter_notice_success_rate: float
+    qualifies: bool
+    listings: int | None
+    read_at: datetime
+
+
+class ActionRow(BaseModel):
+    """One answer or withdrawal ippbot files, and where it stands (`bot.store.actions`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    account: str
+    kind: str  # answer or withdraw
+    complaint: str
+    url: str  # "" for a whole complaint's withdrawal
+    chance: int
+    decision: str  # accept, reject or withdraw
+    note: str
+    evidence: tuple[str, ...]
+    state: str  # submitting, done, unknown, needs_human
+    detail: str | None
+    updated_at: datetime

@@ -20,11 +20,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Connection,
     DateTime,
     Dialect,
     Engine,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
 )
@@ -118,6 +121,56 @@ portal_ipr_table = Table(
     Column("status", String(16), nullable=False),  # the portal's review status, in our names
     Column("seen_at", UtcDateTime, nullable=False),
     Index("ix_portal_iprs_number", "registration_number"),
+)
+# Every listing of the account's complaints as the portal shows it (revision 4), in the ledger's names
+# (`bot.store.listings.LISTING_STATES`), with the portal's date of its last change (`ippbot sync`).
+listing_table = Table(
+    "portal_listings",
+    metadata,
+    Column("account", String, nullable=False),
+    Column("complaint", String, primary_key=True),  # the complaint's portal reference
+    Column("url", String, primary_key=True),
+    Column("complaint_status", String(16), nullable=False),  # the complaint's status, in our names
+    Column("state", String(16), nullable=False),
+    Column("changed_on", String(10)),  # the portal's date of the listing's last change (ISO)
+    Column("seen_at", UtcDateTime, nullable=False),  # when a sync first saw it in this state
+    Column("deadline", String(10)),  # a counter-notice's: the complainant answers by then (ISO date)
+    Column("chance", Integer),  # a counter-notice's: which of the seller's chances (1-3)
+    Column("statement", Text),  # a counter-notice's: the seller's statement
+    Column("answer", String(8)),  # the complainant's answer the portal shows: accept or reject
+    Index("ix_portal_listings_url", "url"),
+)
+# The account's Good Faith figures as the portal shows them, one reading a day (revision 4).
+standing_table = Table(
+    "standings",
+    metadata,
+    Column("account", String, primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("takedown_rate", Float, nullable=False),  # per cent
+    Column("counter_notice_success_rate", Float, nullable=False),  # per cent
+    Column("qualifies", Boolean, nullable=False),
+    Column("listings", Integer),  # listings decided in the window, where the page shows it
+    Column("read_at", UtcDateTime, nullable=False),
+)
+# Each answer and withdrawal ippbot files (revision 4): `submitting` is committed before its final
+# click, and settled from the portal's records when the answer is lost (`bot.store.actions`).
+action_table = Table(
+    "portal_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String, nullable=False),
+    Column("kind", String(8), nullable=False),  # "answer" or "withdraw"
+    Column("complaint", String, nullable=False),
+    Column("url", String, nullable=False),  # "" for a whole complaint's withdrawal
+    Column("chance", Integer, nullable=False),  # the counter-notice's chance; 0 for a withdrawal
+    Column("decision", String(8), nullable=False),  # accept, reject or withdraw
+    Column("note", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),  # file paths
+    Column("state", String(16), nullable=False),  # submitting, done, unknown, needs_human
+    Column("detail", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("kind", "complaint", "url", "chance", name="uq_portal_actions_target"),
 )
 lease_table = Table(
     "leases",

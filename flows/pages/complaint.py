@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from playwright.sync_api import Locator
+
 from bot.errors import IprNotOffered, PortalChanged
 from bot.models import Complaint, ComplaintStatus, ListingStatus, Refusal
 from flows.pages.base import PortalPage
@@ -86,7 +92,10 @@ class ComplaintCheck(PortalPage):
 
 
 class ComplaintDetail(PortalPage):
-    """One complaint: its reference, status and listings; counter-notice answers; withdrawal."""
+    """One complaint: its reference, status and listings; counter-notice answers; withdrawals.
+
+    A listing's row is found by its URL cell, exactly (a URL may be the start of another's).
+    """
 
     name = "complaint_detail"
 
@@ -95,20 +104,62 @@ class ComplaintDetail(PortalPage):
         return self.shown_reference()
 
     def read(self, reference: str, ipr_reference: str = "") -> ComplaintStatus:
-        """The complaint's status and every listing's."""
+        """The complaint's status and every listing's, in the portal's codes and the ledger's names."""
         self.open(ref=reference)
         status = self.status_code("status", self.el("status").inner_text().strip())
-        listings = tuple(ListingStatus(url=row["url"], status=self.status_code("listing_status", row["status"]),
-                                       note=row.get("note", "")) for row in self.table("listings"))
+        listings = tuple(self._listing(row) for row in self.table("listings"))
         return ComplaintStatus(reference=reference, ipr_reference=ipr_reference, status=status, listings=listings)
 
-    def answer(self, reference: str, url: str, accept: bool) -> None:
-        """Accept or reject the counter-notice on one listing."""
-        self.open(ref=reference)
-        row = self.el("listings").locator("tbody tr").filter(has_text=url)
-        if row.count() != 1:
-            raise PortalChanged(self.sel.file, "listings", f"{row.count()} rows show {url}")
+    def _listing(self, row: dict[str, str]) -> ListingStatus:
+        label, answer = row["status"], row.get("answer", "")
+        return ListingStatus(
+            url=row["url"], status=self.status_code("listing_status", label), note=row.get("note", ""),
+            state=self.listing_state(label), changed_on=_day(row.get("changed", "")),
+            statement=row.get("statement", ""), chance=self._chance(row.get("chance", "")),
+            deadline=_day(row.get("deadline", "")), answer=self.status_code("answer", answer) if answer else "")
+
+    def listing_state(self, label: str) -> str:
+        """The ledger's name for a listing status the portal shows as `label` (`PortalChanged` if none)."""
+        for table in ("listing_state", "listing_state_also"):
+            for code, text in self.sel.data.options.get(table, {}).items():
+                if text == label:
+                    return code
+        raise PortalChanged(self.sel.file, "options.listing_state", f"no ledger state for the label {label!r}")
+
+    def _chance(self, text: str) -> int | None:
+        found = self.sel.pattern("chance").search(text) if text else None
+        return int(found.group("chance")) if found else None
+
+    def answer(self, reference: str, url: str, accept: bool, *, note: str = "",
+               evidence: Sequence[Path] = ()) -> None:
+        """Accept or reject the counter-notice on one listing, with a note and evidence files (the final click)."""
+        row = self._row(reference, url)
+        if note:
+            self.sel.get(row, "answer_note").fill(note)
+        self.ctx.uploads.clear()
+        if evidence:
+            self._set_files(self.sel.get(row, "answer_evidence"), "answer_evidence", evidence)
         self.submit_with(self.sel.get(row, "accept" if accept else "reject"), "answer")
+
+    def withdraw(self, reference: str) -> None:
+        """Withdraw the whole complaint (the final click)."""
+        self.open(ref=reference)
+        self.ctx.uploads.clear()
+        self.submit("withdraw", "withdraw")
+
+    def withdraw_listing(self, reference: str, url: str) -> None:
+        """Withdraw one listing of the complaint (the final click)."""
+        row = self._row(reference, url)
+        self.ctx.uploads.clear()
+        self.submit_with(self.sel.get(row, "withdraw_listing"), "withdraw_listing")
+
+    def _row(self, reference: str, url: str) -> Locator:
+        """The listing's row on the complaint's page, opened afresh."""
+        self.open(ref=reference)
+        urls = [row.get("url", "") for row in self.table("listings")]
+        if urls.count(url) != 1:
+            raise PortalChanged(self.sel.file, "listings", f"{urls.count(url)} rows show {url}")
+        return self.el("listings").locator("tbody tr").nth(urls.index(url))
 
 
 class History(PortalPage):
@@ -122,3 +173,11 @@ class History(PortalPage):
         if self.sel.get(self.page, "empty").count():
             return []
         return self.table("table")
+
+
+def _day(text: str) -> date | None:
+    """An ISO date the page shows, or None for an empty cell."""
+    try:
+        return date.fromisoformat(text.strip()[:10]) if text.strip() else None
+    except ValueError:
+        return None

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page
-from support import IPRS, MockPortal, aliexpress, make_ctx
+from support import DOCS, IPRS, MockPortal, aliexpress, make_ctx
 
 from bot.errors import PortalChanged
 from bot.models import Complaint
 from bot.settings import Settings
+from flows.answers import answer, withdraw
 from flows.context import FlowContext
 from flows.file_complaint import file_complaint
 from flows.read_status import answer_counter_notice, counter_notices_waiting, read_complaints, read_iprs
@@ -82,3 +83,24 @@ def test_every_journey_works_with_the_v2_selectors(v2_member: FlowContext, porta
     answer_counter_notice(v2_member, reference, url, accept=False)
     [stored] = portal_v2.state()["complaints"]
     assert next(li for li in stored["listings"] if li["url"] == url)["status"] == "platform_review"
+
+
+def test_the_wait_works_with_the_v2_selectors(v2_member: FlowContext, portal_v2: MockPortal) -> None:
+    """With the v2 selectors: a counter-notice's statement and deadline read, answered with a note and evidence,
+    and one listing withdrawn."""
+    submit_ipr(v2_member, IPRS["trademark"])
+    portal_v2.advance(7)
+    complaint = file_complaint(v2_member, Complaint(platform="aliexpress", reason="trademark_misuse",
+                                                    ipr=IPRS["trademark"].registration_number,
+                                                    listings=aliexpress(40)))
+    portal_v2.advance(4)
+    [status] = read_complaints(v2_member)
+    noticed = [li for li in status.listings if li.state == "counter_noticed"]
+    assert noticed and all(li.statement and li.deadline and li.chance == 1 for li in noticed)
+    answer(v2_member, complaint.reference, noticed[0].url, accept=False, note="Fake goods",
+           evidence=[DOCS / "trademark-certificate.pdf"])
+    withdraw(v2_member, complaint.reference, noticed[1].url)
+    [stored] = portal_v2.state()["complaints"]
+    by_url = {li["url"]: li for li in stored["listings"]}
+    assert (by_url[noticed[0].url]["response"], by_url[noticed[0].url]["response_note"]) == ("reject", "Fake goods")
+    assert by_url[noticed[1].url]["status"] == "withdrawn"

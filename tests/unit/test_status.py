@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ledger_entries import complaint_entry
 
 from bot.commands import cli
-from bot.models import Entry, Ipr
+from bot.models import ComplaintStatus, Entry, Ipr, ListingStatus
 from bot.settings import Settings
 from bot.store.ledger import Ledger
 
@@ -90,3 +91,27 @@ def test_the_last_error_is_what_answered_the_click(data_dir: Path, capsys: pytes
     assert "not filed: no confirmation after the submit: the portal answered 503\n" in out
     assert "reconciled" not in out
     assert json.loads(status(capsys, "--json"))[0]["error"] == "reconciled: not on the portal"
+
+
+def test_each_complaint_shows_its_listings_per_state(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """After a sync kept listings, status counts each complaint's listings per state, in the table and in --json."""
+    def listed(n: int, state: str) -> list[ListingStatus]:
+        return [ListingStatus(url=f"https://www.aliexpress.com/item/{state}{i}.html", status=state, state=state)
+                for i in range(n)]
+
+    with ledger_in(data_dir) as ledger:
+        ledger.add([complaint_entry("complaint:one", depends_on="none")], account=ACCOUNT, now=T0)
+        ledger.move("complaint:one", "claimed", now=T0)
+        ledger.move("complaint:one", "submitting", now=T0)
+        ledger.confirm("complaint:one", "CP-000001", now=T0)
+        ledger.keep_listings(ACCOUNT, [
+            ComplaintStatus(reference="CP-000001", ipr_reference="IPR-1", status="awaiting_seller",
+                            listings=(*listed(3, "removed"), *listed(1, "counter_noticed"))),
+            ComplaintStatus(reference="CP-000009", ipr_reference="IPR-1", status="closed",
+                            listings=tuple(listed(2, "restored")))], now=T0)
+    lines = status(capsys).splitlines()
+    assert lines[lines.index("") + 1].split() == ["COMPLAINT", "KEY", "LISTINGS"]
+    assert lines[-2].split() == ["CP-000001", "complaint:one", "counter_noticed", "1,", "removed", "3"]
+    assert lines[-1].split() == ["CP-000009", "-", "restored", "2"]
+    [row] = json.loads(status(capsys, "--json"))
+    assert row["listings"] == {"removed": 3, "counter_noticed": 1} and row["portal_ref"] == "CP-000001"

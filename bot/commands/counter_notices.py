@@ -1,0 +1,58 @@
+"""`ippbot counter-notices`: every listing whose seller's counter-notice waits for the complainant's answer.
+
+From the ledger as the last `ippbot sync` left it (`--sync` reads the portal first): the
+complaint's reference, the listing's URL, the seller's chance and statement, and the deadline
+with the working days left (Monday to Friday, from today). `--due-within N` keeps those due
+within N working days (0: today, or past).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import typer
+
+from bot.commands.status import aligned
+from bot.commands.sync import sync_command
+from bot.errors import EXIT_OK
+from bot.settings import Settings
+from bot.store.ledger import Ledger
+from bot.store.listings import due_within, working_days_left
+from bot.store.records import ListingRow
+
+HEADER = ("COMPLAINT", "DEADLINE", "LEFT", "CHANCE", "URL", "SELLER'S STATEMENT")
+
+
+def counter_notices(settings: Settings, *, as_json: bool, sync_first: bool, due: int | None,
+                    today: date | None = None) -> int:
+    """List what waits for an answer (reading the portal first with `sync_first`)."""
+    if sync_first:
+        sync_command(settings, quiet=as_json)
+    today = today or date.today()  # the operator's own day: deadlines are dates
+    with Ledger.open(settings) as ledger:
+        rows = due_within(ledger.listings(account=settings.email, state="counter_noticed"), today, due)
+    if as_json:
+        typer.echo(json.dumps([notice_json(row, today) for row in rows]))
+    elif not rows:
+        typer.echo("no counter-notice waits for an answer" + (f" within {due} working days" if due is not None
+                                                               else "") + " (as the last ippbot sync read them)")
+    else:
+        for line in aligned([HEADER, *(_cells(row, today) for row in rows)]):
+            typer.echo(line)
+    return EXIT_OK
+
+
+def notice_json(row: ListingRow, today: date) -> dict[str, object]:
+    """One `--json` object: at least `complaint`, `url`, `deadline` and `statement`."""
+    left = working_days_left(today, row.deadline) if row.deadline else None
+    return {"complaint": row.complaint, "url": row.url, "deadline": row.deadline.isoformat() if row.deadline else None,
+            "working_days_left": left, "chance": row.chance, "statement": row.statement or "",
+            "since": row.changed_on.isoformat() if row.changed_on else None}
+
+
+def _cells(row: ListingRow, today: date) -> tuple[str, ...]:
+    left = str(working_days_left(today, row.deadline)) if row.deadline else "?"
+    chance = f"{row.chance} of 3" if row.chance else ""
+    return (row.complaint, row.deadline.isoformat() if row.deadline else "unknown", left, chance, row.url,
+            row.statement or "")
