@@ -87,7 +87,7 @@ def test_run_options_override_settings(
     """`run`'s options win over the environment; unset options keep the configured values."""
     monkeypatch.setenv("IPPBOT_TRACE", "off")
     monkeypatch.setenv("IPPBOT_SLOW_MO_MS", "25")
-    monkeypatch.setattr(cli.run_command, "run", lambda settings, options: 0)
+    monkeypatch.setattr(cli.run_command, "run", lambda settings, options, account=None: 0)
     ippbot("run", "--headed", "--har", "--pause-on-failure")
     [settings] = built
     assert settings.headless is False
@@ -153,7 +153,7 @@ def test_an_interrupted_command_exits_128_plus_the_signal(
     """A command stopped by SIGTERM ends with one line and exit 143, SIGINT with 130."""
     from bot.errors import Interrupted
 
-    def stopped(settings: Settings, options: object) -> int:
+    def stopped(settings: Settings, options: object, account: str | None = None) -> int:
         raise Interrupted("SIGTERM", 15, "(a stop request) at a safe point: no entry was in flight")
 
     monkeypatch.setattr(cli.run_command, "run", stopped)
