@@ -295,13 +295,13 @@ class Runner:
         The last safe point of an entry: once "submitting" is committed, the submit goes on to its answer.
         """
         kill_point("after_fields")
-        self._pace()
+        self.pace()
         self.stop.check()
         state["version"] = self.ledger.mark_submitting(key, version=state["version"]).version
         self.last_submit = time.monotonic()
         kill_point("after_submitting_committed")
 
-    def _pace(self) -> None:
+    def pace(self) -> None:
         """The account's own pace (`IPPBOT_SUBMISSIONS_PER_MINUTE`, or its accounts-file entry): wait out the
         gap since the last submission of this run (a stop cuts the wait short)."""
         per_minute = self.settings.submissions_per_minute
