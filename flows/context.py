@@ -29,6 +29,8 @@ class FlowContext:
     the default never pauses. `before_submit` runs right before a final submit click: the
     ledger commits "submitting" there, so a crash after the click is never taken for "not filed".
     `after_click` runs right after that click, before the answer is read (a test hook).
+    `record_made` is told of a record the portal made before any final submit (a complaint's check
+    step), so that one left unfiled is known for what it is.
     `send_once` sends every final submit through `flows.send_once` (ippbot posts it, once);
     only a replay, whose answers come from a recording, lets the browser post it. `uploads` holds
     the files each form field was given (by the field's name), for the body that path builds.
@@ -42,6 +44,7 @@ class FlowContext:
     pause: Callable[[str], bool] = field(default=_no_pause)
     before_submit: Callable[[], None] = field(default=_nothing)
     after_click: Callable[[], None] = field(default=_nothing)
+    record_made: Callable[[str], None] = field(default=lambda _reference: None)
     send_once: bool = True
     uploads: dict[str, tuple[Path, ...]] = field(default_factory=dict)
 

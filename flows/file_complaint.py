@@ -45,6 +45,8 @@ def file_complaint(ctx: FlowContext, complaint: Complaint) -> Filed:
             raise review from exc
         form.submit_and_verify()
     check = ComplaintCheck(ctx)
+    if (made := check.record()) is not None:
+        ctx.record_made(made)  # the check step's own record: "Not submitted" until the final submit
     refused = tuple(check.refusals())
     for refusal in refused:
         ctx.log.warning("complaint.listing_refused", url=refusal.url, reason=refusal.reason)

@@ -5,7 +5,8 @@ The table has a header and columns as wide as their widest value; keys print exa
 whose click went unanswered and that the portal's records proved absent, what answered the click
 (from its history), not the ledger's "reconciled: not on the portal". Below the table, each
 complaint the last `ippbot sync` read has its listings counted per state (the ledger's names).
-`--json` is the ledger's rows as they are, a complaint's with `listings` ({state: count}).
+`--json` is the ledger's rows as they are, a complaint's with `listings` ({state: count}). Last, the
+check records a dry run or a stopped run left on the portal unfiled are counted (`Ledger.left_checks`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def status(settings: Settings, as_json: bool) -> int:
             typer.echo(TypeAdapter(list[StatusRow]).dump_json(rows).decode())  # 4x faster than json.dumps over 10,000
             return EXIT_OK
         table = [_cells(row, ledger) for row in rows]
+        left = ledger.left_checks()
     if not table and not counts:
         typer.echo(EMPTY)
         return EXIT_OK
@@ -46,7 +48,18 @@ def status(settings: Settings, as_json: bool) -> int:
         typer.echo("")
         for line in aligned([LISTINGS_HEADER, *listing_cells(rows, counts)]):
             typer.echo(line)
+    if left:
+        typer.echo("")
+        typer.echo(left_line(left))
     return EXIT_OK
+
+
+def left_line(left: list[tuple[str, str]]) -> str:
+    """The check records a dry run or a stopped run left on the portal: how many, which, and that they are harmless."""
+    shown = ", ".join(reference for _, reference in left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+    return (f"{len(left)} check record{'s' if len(left) > 1 else ''} left on the portal unfiled ({shown}): the "
+            "portal's check step made them before a final submit that a dry run or a stopped run never sent; the "
+            "portal keeps them as \"Not submitted\" and ippbot never takes one for a filing (nothing to do)")
 
 
 def _with_listings(row: StatusRow, counts: dict[str, dict[str, int]]) -> StatusRow:

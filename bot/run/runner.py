@@ -397,7 +397,11 @@ class Runner:
 
     # -- browser contexts and evidence ------------------------------------------------------------
     def _flow_ctx(self, page: Page, key: str) -> FlowContext:
-        return flow_context(page, self.settings, key, selectors=self.selectors, log=self.log)
+        """The entry's flow context; a record the portal's check step makes is noted in the ledger at once
+        (the final submit files it; a dry run or a stop leaves it, and `ippbot status` counts it)."""
+        ctx = flow_context(page, self.settings, key, selectors=self.selectors, log=self.log)
+        ctx.record_made = lambda reference: self.ledger.note_check(key, reference)
+        return ctx
 
     def _retrying(self, ctx: FlowContext) -> tenacity.Retrying:
         """The retry policy for one flow: its waits end early when a stop is asked for."""

@@ -6,6 +6,8 @@ by hand before ippbot; they are known records, never entries to file. `known_ipr
 `ippbot enqueue`'s question for a complaint whose IPR no batch of the call brings: which IPRs
 go by that number (or entry key), with the type, place and expiry the batch rules need; `hold`
 says, read only, whether a complaint would be held for its IPR now (the dry run asks).
+`note_check` keeps each record the portal's complaint check step made, and `left_checks` those
+left unfiled (a dry run's, a stopped run's), which `ippbot status` counts for the operator.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import Connection, Row, delete, insert, or_, select
 from bot.models import REASONS_BY_TYPE, Ipr, IprStatus, KnownIpr
 from bot.store.queries import Hold, _hold
 from bot.store.records import Record
-from bot.store.schema import entry_table, portal_ipr_table
+from bot.store.schema import check_table, entry_table, portal_ipr_table
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -67,6 +69,25 @@ class KnownCalls:
             return None
         with self._engine.connect() as conn:
             return _hold(conn, record.depends_on, record.account)
+
+    def note_check(self, key: str, reference: str, *, now: datetime | None = None) -> None:
+        """The portal's check step made record `reference` for entry `key` (filed only by the final submit)."""
+        at = self._now(now)
+        with self._engine.begin() as conn:
+            known = conn.execute(select(check_table.c.reference).where(check_table.c.reference == reference)).first()
+            if known is None:
+                conn.execute(insert(check_table).values(reference=reference, key=key, seen_at=at))
+
+    def left_checks(self) -> list[tuple[str, str]]:
+        """(entry key, reference) of every check record left on the portal unfiled: not its entry's own
+        filing. The portal keeps them as "Not submitted"; ippbot's look-up never takes one for a filing."""
+        columns = check_table.c
+        query = select(columns.key, columns.reference).join(entry_table, entry_table.c.key == columns.key).where(
+            or_(entry_table.c.portal_ref.is_(None), entry_table.c.portal_ref != columns.reference),
+            entry_table.c.state.not_in(("claimed", "submitting", "unknown")),  # a run may still file that record
+        ).order_by(columns.seen_at, columns.reference)
+        with self._engine.connect() as conn:
+            return [(row.key, row.reference) for row in conn.execute(query)]
 
 
 def _portal_row(account: str, ipr: IprStatus, at: datetime) -> dict[str, Any]:

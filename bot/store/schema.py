@@ -172,6 +172,15 @@ action_table = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("kind", "complaint", "url", "chance", name="uq_portal_actions_target"),
 )
+# The records the portal's complaint check step made for an entry (revision 5): the final submit files
+# that very record, so one that is not the entry's `portal_ref` was left unfiled (a dry run, a stopped run).
+check_table = Table(
+    "portal_checks",
+    metadata,
+    Column("reference", String, primary_key=True),
+    Column("key", String, ForeignKey("entries.key"), nullable=False, index=True),
+    Column("seen_at", UtcDateTime, nullable=False),
+)
 lease_table = Table(
     "leases",
     metadata,

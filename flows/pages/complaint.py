@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator
 
@@ -70,6 +71,12 @@ class ComplaintCheck(PortalPage):
         if self._rows is None:
             self._rows = self.table("table")
         return self._rows
+
+    def record(self) -> str | None:
+        """The record the check step made (the complaint-to-be, not filed until the final submit), by the page's
+        address; None when the address does not show it."""
+        found = self.sel.pattern("record").search(urlsplit(self.page.url).path)
+        return found.group("reference") if found else None
 
     def refusals(self) -> list[Refusal]:
         """The URLs the portal refused, each with its reason."""

@@ -81,6 +81,9 @@ def test_a_dry_run_then_a_real_run_files_each_entry_once(operator: Operator, tmp
     assert [e["existing"] for e in filed["entries"]] == [False, False]  # no check record taken for a filing
     assert operator.states() == {"confirmed": 4}
     assert_each_once(operator.portal, operator)
+    left = sorted(c["ref"] for c in operator.portal.state()["complaints"] if c["status"] == "checking")
+    assert len(left) == 2  # the dry run's: the real run filed records of its own
+    assert f"2 check records left on the portal unfiled ({', '.join(left)})" in operator.ippbot("status").stdout
 
 
 def test_a_complaint_whose_ipr_is_not_approved_would_wait(operator: Operator, tmp_path: Path) -> None:

@@ -95,3 +95,20 @@ def test_status_rows_show_the_copies_to_withdraw(ledger: Ledger) -> None:
     filed(ledger, "tm", "IPR-000001")
     ledger.note_copies("tm", ["IPR-000009"])
     assert [(row.key, row.copies) for row in ledger.rows()] == [("tm", ("IPR-000009",))]
+
+
+def test_check_records_left_unfiled_are_told_apart_from_filings(ledger: Ledger) -> None:
+    """A check record that became its entry's filing is not left over; a dry run's or a stopped run's is;
+    one of an entry a run may still be submitting is not counted yet."""
+    ledger.add([complaint_entry("c-1", "tm"), complaint_entry("c-2", "tm"), complaint_entry("c-3", "tm")],
+               account=ACCOUNT)
+    ledger.note_check("c-1", "CP-000001")  # a dry run's check, then the real run's, which was filed
+    ledger.note_check("c-1", "CP-000002")
+    filed(ledger, "c-1", "CP-000002")
+    ledger.note_check("c-2", "CP-000003")  # a dry run's: c-2 is still pending
+    ledger.note_check("c-2", "CP-000003")  # noted once
+    claimed = ledger.claim_next(ACCOUNT)
+    assert claimed is not None and claimed.key == "c-2"
+    assert ledger.left_checks() == [("c-1", "CP-000001")]  # c-2 is claimed: its check may still be filed
+    ledger.retry_later("c-2", "stopped before the click", 0)
+    assert ledger.left_checks() == [("c-1", "CP-000001"), ("c-2", "CP-000003")]
