@@ -259,9 +259,10 @@ def status(
     json_output: Annotated[
         bool, typer.Option("--json", help="One JSON array of entries on stdout.")
     ] = False,
+    account: AccountOption = None,
 ) -> None:
     """Every entry with its state, attempts, portal reference and last error."""
-    _exit(status_command.status(_settings(), json_output))
+    _exit(status_command.status(_settings(), json_output, account))
 
 
 @app.command()

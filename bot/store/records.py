@@ -68,6 +68,7 @@ class StatusRow(BaseModel):
     copies: tuple[str, ...] = ()  # further records the portal holds for this entry: the operator withdraws them
     human_reason: HumanReason | None = None  # a needs_human entry's case: parked or cannot_tell
     listings: dict[str, int] = {}  # a complaint's listings per state, as the last sync read them (ippbot status)
+    account: str | None = None  # the portal account that files it (None: not pinned, the configured one)
 
 
 class Transition(BaseModel):

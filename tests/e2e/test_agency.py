@@ -8,6 +8,7 @@ password appears in what ippbot wrote.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def test_one_run_works_every_account_each_on_its_own(portal: MockPortal, tmp_pat
         [f"account {email}:" for email in ACCOUNTS]
     assert done.stdout.count("report: ") == len(ACCOUNTS)
     assert_each_once(portal, operator)
+    table = operator.ippbot("status", check=True).stdout.splitlines()
+    assert table[0].split() == ["ACCOUNT", "ENTRIES", "STATES"]
+    assert [line.split() for line in table[1:4]] == [[email, "3", "3", "confirmed"] for email in sorted(ACCOUNTS)]
+    narrowed = operator.ippbot("status", "--json", "--account", "ZETA@agency.example", check=True).stdout
+    assert {row["account"] for row in json.loads(narrowed)} == {"zeta@agency.example"}
     written = every_file(operator.data_dir)
     for password in PASSWORDS.values():
         assert not [name for name, data in written if password.encode() in data], password
