@@ -45,7 +45,7 @@ def _by_marker(ctx: FlowContext, ipr: Ipr) -> list[str]:
 
 def submit_ipr(ctx: FlowContext, ipr: Ipr) -> Filed:
     """Submit one IPR with its documents, unless the portal already has it; return its reference."""
-    existing = find_ipr(ctx, ipr)
+    existing = None if ctx.absent_at_start else find_ipr(ctx, ipr)  # the run's one read showed none
     if existing:
         ctx.log.info("ipr.already_filed", reference=existing)
         return Filed(reference=existing, existing=True)

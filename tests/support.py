@@ -132,6 +132,13 @@ class MockPortal:
         fired: dict[str, int] = httpx.get(f"{self.url}/__mock/faults").json()["fired"]
         return fired
 
+    def requests(self, *, reset: bool = False) -> dict[str, Any]:
+        """The requests the portal answered since the last count afresh (`reset`: count afresh after reading)."""
+        counted: dict[str, Any] = httpx.get(f"{self.url}/__mock/requests", timeout=30).json()
+        if reset:
+            httpx.post(f"{self.url}/__mock/requests", timeout=30)
+        return counted
+
     def mailbox(self, email: str) -> list[dict[str, Any]]:
         """Messages sent to `email`, newest first."""
         messages: list[dict[str, Any]] = httpx.get(f"{self.url}/__mock/mailbox", params={"email": email}).json()

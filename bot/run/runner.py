@@ -63,12 +63,14 @@ from bot.errors import (
     first_line,
 )
 from bot.locators import Selectors
+from bot.models import Complaint, Ipr
 from bot.retry import build_retrying, classify
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, new_run_id
 from bot.run.attempt import Attempt, attempt, settle
 from bot.run.backoff import Backoff, aware
 from bot.run.contexts import StepRecorder, flow_context
 from bot.run.evidence import Evidence
+from bot.run.index import PortalIndex
 from bot.run.interrupts import Stop, signal_point
 from bot.run.pause import failure_inspector
 from bot.run.preflight import check_data_dir, check_portal
@@ -76,6 +78,7 @@ from bot.settings import Settings
 from bot.store.ledger import Ledger
 from bot.store.records import Record
 from flows.context import FlowContext
+from flows.read_status import read_iprs
 from flows.session import ensure_session
 
 LEASE_TTL_S = 300.0
@@ -127,6 +130,7 @@ class Runner:
         self.backoff = Backoff(settings)
         self.tried: set[str] = set()
         self.last_submit: float | None = None  # monotonic time of this run's last submission (its pace)
+        self.index: PortalIndex | None = None  # the account's IPRs as the run's one read found them (bot.run.index)
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -181,10 +185,17 @@ class Runner:
             ctx = self._flow_ctx(context.new_page(), "preflight")
             try:
                 self._retrying(ctx)(lambda: ensure_session(ctx))
+                if self._iprs_to_file():
+                    self.index = PortalIndex.of(self._retrying(ctx)(lambda: read_iprs(ctx)))
             except PortalRejected as exc:
                 raise ConfigError(f"log-in to {self.settings.portal_url} as {self.account} failed "
                                   f"({'; '.join(exc.field_errors.values()) or exc.reason}); check IPPBOT_EMAIL and "
                                   "IPPBOT_PASSWORD, or register the account: ippbot account register") from exc
+
+    def _iprs_to_file(self) -> bool:
+        """Whether this account has IPR entries never tried, which the run's one read of IPR management serves."""
+        return any(r.kind == "ipr" and r.attempts == 0 and r.state == "pending" for r in self.ledger.rows()
+                   if (r.account or self.account) == self.account)
 
     def _settle_in_doubt(self, browser: BrowserSession) -> None:
         for record in self.ledger.in_doubt(self.account):
@@ -271,9 +282,12 @@ class Runner:
             self._inspect(page, exc)  # the page still shows what answered the click
 
         payload = self.ledger.payload_to_file(record)
+        ctx.absent_at_start = self._absent_at_start(record, payload)
         outcome = attempt(ctx, payload, self._retrying(ctx), on_unknown=unknown)
         if outcome.filed is not None:
             kill_point("after_confirmation")
+            if isinstance(payload, Ipr) and self.index is not None:  # filed now: no second entry of it passes
+                self.index.add(payload.registration_number, payload.name)
             self.ledger.confirm(record.key, outcome.filed.reference, existing=outcome.filed.existing,
                                 version=state["version"])
             result.existing = outcome.filed.existing
@@ -288,6 +302,12 @@ class Runner:
             raise self.stop.interrupted()
         self._failed(record, state, error, page)
         return True
+
+    def _absent_at_start(self, record: Record, payload: Ipr | Complaint) -> bool:
+        """An IPR never tried before this claim (its first attempt) that the run's one read of IPR management
+        did not show: no look-up page for it."""
+        return isinstance(payload, Ipr) and record.attempts == 1 and self.index is not None \
+            and self.index.absent(payload)
 
     def _submitting(self, key: str, state: dict[str, int]) -> None:
         """Commit "submitting" before the click; the flow clicks only after this returns.

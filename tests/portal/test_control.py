@@ -168,3 +168,17 @@ def test_unknown_control_route_is_404(client: TestClient) -> None:
     response = client.get("/__mock/nothing")
     assert response.status_code == 404
     assert "<html" not in response.text
+
+
+def test_requests_are_counted_by_route(client: TestClient) -> None:
+    """Every request the portal answers is counted by method and route (records as {ref}), the control API's
+    aside, and counted afresh on POST or reset."""
+    client.post("/__mock/requests")
+    for path in ("/login", "/login", "/ipr/IPR-000001", "/static/portal.css"):
+        client.get(path)
+    counted = client.get("/__mock/requests").json()
+    assert counted["by_route"]["GET /login"] == 2
+    assert counted["by_route"]["GET /ipr/{ref}"] == 1
+    assert counted["total"] == 4
+    client.post("/__mock/reset")
+    assert client.get("/__mock/requests").json() == {"total": 0, "by_route": {}}
