@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, tuple[int, int]] = {
     "night": (1000, 7200),
     "evidence": (60, 2400),
     "bookkeeping": (10_000, 900),
+    "requests": (20, 900),
 }
 
 
