@@ -20,7 +20,9 @@ Attempts over time, not in a burst: `IPPBOT_MAX_ATTEMPTS` counts the runs an ent
 run claims an entry once (each step of that attempt tried `IPPBOT_RETRY_ATTEMPTS` times); put
 back, the entry waits a back-off that doubles with its attempts, across runs (`bot.run.backoff`).
 When the head of the line is an entry this run has tried, the run ends; when it is one backing
-off from an earlier run, the run waits for it (up to `RunOptions.max_wait_s`). What an entry
+off from an earlier run, the run waits for it (up to `RunOptions.max_wait_s`). A Retry-After the
+portal gave (a 429, its maintenance page) holds for the whole account and across runs
+(`Ledger.hold_off`): the run waits it out when it is short, else ends, and the next run honours it. What an entry
 ended with is said by its root cause (a 503 after the click, not "reconciled: not on the portal").
 
 Interrupts (`bot.run.interrupts`): Ctrl-C or SIGTERM stops the run at its next safe point
@@ -40,7 +42,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 import tenacity
@@ -162,6 +164,8 @@ class Runner:
     def _in_browser(self) -> None:
         self.ledger.recover_stale()
         self.backoff.load(self.ledger, self.account)
+        if not self._portal_lets_us():
+            return
         with sync_playwright() as pw, open_browser(self.settings, pw) as browser:
             self._preflight(browser)
             self._settle_in_doubt(browser)
@@ -209,7 +213,7 @@ class Runner:
             self.ledger.renew_lease(self.account, self.holder, LEASE_TTL_S)
             kill_point("between_entries")
             self.stop.check()
-            if not self._head_may_go():
+            if not self._portal_lets_us() or not self._head_may_go():
                 return
             record = self.ledger.claim_next(self.account, holder=self.holder)
             if record is None:
@@ -219,6 +223,15 @@ class Runner:
             self.backoff.claimed(record.key)
             self._work_entry(browser, record)
             done += 1
+
+    def _portal_lets_us(self) -> bool:
+        """Whether the account may send now: a Retry-After the portal gave it (this run or an earlier one) is
+        waited out when it is short; when it is not, the run ends and says until when."""
+        held = self.ledger.held_off(self.account)
+        if held is None:
+            return True
+        self.log.info("run.portal_asked_to_wait", account=self.account, until=held.until.isoformat(), why=held.reason)
+        return self._wait_until(held.until)
 
     def _head_may_go(self) -> bool:
         """Whether the entry heading the line may be claimed now: never twice a run, and not before its
@@ -341,8 +354,9 @@ class Runner:
             self.ledger.fail(record.key, message, version=state["version"])
         else:
             delay = self.backoff.delay(record.key, current.attempts)
-            if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+            if isinstance(exc, RateLimited) and exc.retry_after_s is not None:  # the portal's word: the account's
                 delay = max(delay, exc.retry_after_s)
+                self.ledger.hold_off(self.account, datetime.now(UTC) + timedelta(seconds=exc.retry_after_s), message)
             self.ledger.retry_later(record.key, message, delay, version=state["version"])
         self.log.warning("entry.failed", entry=record.key, error=type(exc).__name__, detail=message)
 

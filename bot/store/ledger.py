@@ -11,8 +11,8 @@ hands back), `queries` (reads), `moves` (the conditional updates and their audit
 `operator` (the calls that hand an entry to a person and back), `known` (the IPRs complaints
 rest on, the portal's records among them), `corrections` (a rejected IPR corrected, and the
 enqueue that applies it), `listings` (the wait's known records: listings, Good Faith),
-`actions` (answers, withdrawals), `schema` (the tables and the engine) and `migrate` (the
-schema's numbered migrations).
+`actions` (answers, withdrawals), `waits` (the portal's Retry-After, per account), `schema`
+and `migrate` (the tables, the engine and their numbered migrations).
 
 The calls and the moves each one makes (`bot.store.states` draws the machine; `LEGAL` is it)::
 
@@ -105,6 +105,7 @@ from bot.store.queries import (
 from bot.store.records import Record, StatusRow, Transition
 from bot.store.schema import copy_table, make_engine, opened
 from bot.store.states import ANY, CANNOT_TELL, STATES, State
+from bot.store.waits import WaitCalls
 
 __all__ = ["Ledger"]
 
@@ -119,7 +120,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(OperatorCalls, KnownCalls, CorrectionCalls, ListingCalls, ActionCalls):
+class Ledger(OperatorCalls, KnownCalls, CorrectionCalls, ListingCalls, ActionCalls, WaitCalls):
     """The ledger on one database. Every public method is one transaction."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:

@@ -181,6 +181,15 @@ check_table = Table(
     Column("key", String, ForeignKey("entries.key"), nullable=False, index=True),
     Column("seen_at", UtcDateTime, nullable=False),
 )
+# How long the portal asked an account to wait (revision 6): a 429's or maintenance's Retry-After holds
+# for the whole account, across runs.
+wait_table = Table(
+    "account_waits",
+    metadata,
+    Column("account", String, primary_key=True),
+    Column("not_before", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+)
 lease_table = Table(
     "leases",
     metadata,

@@ -1,0 +1,56 @@
+"""The portal's Retry-After holds for the whole account and across runs: kept in the ledger, honoured by every run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.run.runner import Runner, RunOptions
+from bot.settings import Settings
+from bot.store.ledger import Ledger
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+ACCOUNT = "brand@example.com"
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", clock=lambda: T0) as opened:
+        yield opened
+
+
+def test_a_wait_is_kept_until_it_is_over_and_only_a_longer_one_replaces_it(ledger: Ledger) -> None:
+    """Kept for the account alone; a shorter word does not shorten it; once over, it is forgotten."""
+    ledger.hold_off(ACCOUNT, T0 + timedelta(seconds=120), "429, Retry-After 120")
+    ledger.hold_off(ACCOUNT, T0 + timedelta(seconds=30), "429, Retry-After 30")
+    held = ledger.held_off(ACCOUNT)
+    assert held is not None and (held.until, held.reason) == (T0 + timedelta(seconds=120), "429, Retry-After 120")
+    assert ledger.held_off("other@example.com") is None
+    ledger.hold_off(ACCOUNT, T0 + timedelta(seconds=600), "maintenance, Retry-After 600")
+    assert ledger.held_off(ACCOUNT, T0 + timedelta(seconds=599)) is not None
+    assert ledger.held_off(ACCOUNT, T0 + timedelta(seconds=600)) is None
+    assert ledger.held_off(ACCOUNT) is None  # forgotten once over
+
+
+def runner(tmp_path: Path, ledger: Ledger, sleeps: list[float], max_wait_s: float) -> Runner:
+    settings = Settings(_env_file=None, data_dir=tmp_path, email=ACCOUNT)  # type: ignore[call-arg]
+    return Runner(settings, ledger, RunOptions(sleep=sleeps.append, max_wait_s=max_wait_s))
+
+
+def test_the_next_run_honours_a_wait_the_last_one_was_given(tmp_path: Path) -> None:
+    """A short wait is waited out before anything is sent; a long one ends the run (it sends nothing)."""
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}") as ledger:
+        ledger.hold_off(ACCOUNT, datetime.now(UTC) + timedelta(seconds=40), "429")
+        sleeps: list[float] = []
+        assert runner(tmp_path, ledger, sleeps, max_wait_s=300)._portal_lets_us()
+        [waited] = sleeps
+        assert 35 < waited <= 40
+        ledger.hold_off(ACCOUNT, datetime.now(UTC) + timedelta(hours=2), "maintenance")
+        later: list[float] = []
+        assert not runner(tmp_path, ledger, later, max_wait_s=300)._portal_lets_us()
+        assert later == []
