@@ -190,10 +190,15 @@ def notices(rows: Iterable[ListingRow], today: date, by_ref: dict[str, str]) -> 
 
 
 def attention(records: Iterable[Record], copies: dict[str, list[str]], named: dict[str, str]) -> list[Attention]:
-    """Entries needs_human, failed or blocked, and those held twice on the portal: reason and command."""
+    """Entries needs_human, failed or blocked, IPRs the review rejected, and entries held twice on the portal:
+    each with its reason and command."""
     found = [Attention(key=r.key, name=named.get(r.key, r.key), state=r.state,
                        reason=mask_secrets(r.error or _why(r)), command=OPERATOR_DOES[r.state])
              for r in records if r.state in ATTENTION_STATES]
+    found += [Attention(key=r.key, name=named.get(r.key, r.key), state="rejected by review",
+                        reason=mask_secrets(r.error or "the portal's review rejected the IPR"),
+                        command=f"enqueue it corrected, with corrects: {r.key}")
+              for r in records if r.kind == "ipr" and r.state == "confirmed" and r.portal_status == "rejected"]
     found += [Attention(key=key, name=named.get(key, key), state="held twice",
                         reason=f"the portal holds it {len(refs) + 1} times: {', '.join(refs)} besides its own",
                         command=f"withdraw {', '.join(refs)} on the portal (a person does: ippbot files once)")

@@ -62,13 +62,14 @@ def standing_view(readings: Sequence[StandingRow]) -> StandingView:
 
 
 def points(readings: Sequence[StandingRow], rate: str) -> str:
-    """One rate's readings as SVG polyline points: x by day across the chart, y by per cent."""
+    """One rate's readings as SVG polyline points: x by day across the chart, y by per cent (one reading: level)."""
     if not readings:
         return ""
     first, span = readings[0].day, max((readings[-1].day - readings[0].day).days, 1)
     inner = WIDTH - 2 * PAD
-    coords = [(PAD + inner * (r.day - first).days / span if len(readings) > 1 else WIDTH / 2,
-               y_of(float(getattr(r, rate)))) for r in readings]
+    coords = [(PAD + inner * (r.day - first).days / span, y_of(float(getattr(r, rate)))) for r in readings]
+    if len(coords) == 1:  # one reading: a level line across the chart, so it shows
+        coords.append((WIDTH - PAD, coords[0][1]))
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
 
 
