@@ -10,7 +10,8 @@ a growing wait when the receiver is down or answers 5xx.
 
 Every text that leaves passes through `bot.logs.mask_secrets`. `notify` sends both and turns any
 failure into a log line: a run is never failed by its notification. `notify_run` does it for one
-run as the settings say (`IPPBOT_NOTIFY_EMAIL` with `IPPBOT_SMTP_URL`, `IPPBOT_NOTIFY_WEBHOOK`).
+run as the settings say (`IPPBOT_NOTIFY_EMAIL` with `IPPBOT_SMTP_URL`, `IPPBOT_NOTIFY_WEBHOOK`);
+`notify_settings` for any notice, such as the morning sync's `missed_night_notice`.
 """
 
 from __future__ import annotations
@@ -171,6 +172,21 @@ def signature(secret: str, body: bytes) -> str:
 
 def notify_run(settings: Settings, summary: RunSummary, report: Path | None) -> Outcome:
     """Tell the operator of one run by every channel the settings name (nothing when none is named)."""
+    return notify_settings(settings, run_notice(summary, report, settings.email))
+
+
+def missed_night_notice(account: str, last_night: str | None, last_morning: str) -> Notice:
+    """The morning sync's word that no nightly run finished since the previous morning sync (ISO times)."""
+    since = f"the last finished {last_night}" if last_night else "none has finished yet"
+    head = f"ippbot {account}: no nightly run finished since the morning sync of {last_morning}"
+    text = (f"{head} ({since}).\n\nIs `ippbot worker` (or the cron job, or the systemd timer) running? "
+            "The queue waits: nothing was filed overnight.")
+    data = {"event": "missed_night", "account": account, "last_night": last_night, "last_morning": last_morning}
+    return Notice(subject=head, text=text, summary=data)
+
+
+def notify_settings(settings: Settings, notice: Notice) -> Outcome:
+    """Send a notice by every channel the settings name (nothing when none is named); never raises."""
     recipients = [e.strip() for e in (settings.notify_email or "").split(",") if e.strip()]
     mail = MailSettings(url=settings.smtp_url, recipients=recipients, sender=settings.notify_from,
                         password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
@@ -179,8 +195,7 @@ def notify_run(settings: Settings, summary: RunSummary, report: Path | None) -> 
     if mail is None and not settings.notify_webhook:
         return Outcome()
     secret = settings.notify_webhook_secret.get_secret_value() if settings.notify_webhook_secret else None
-    return notify(run_notice(summary, report, settings.email), mail=mail, webhook=settings.notify_webhook,
-                  webhook_secret=secret)
+    return notify(notice, mail=mail, webhook=settings.notify_webhook, webhook_secret=secret)
 
 
 def notify(notice: Notice, *, mail: MailSettings | None, webhook: str | None, webhook_secret: str | None = None,
