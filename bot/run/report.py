@@ -1,10 +1,20 @@
-"""The run report: `report.html`, one self-contained page an operator reads over coffee.
+"""The run report: `report.html`, one self-contained page an operator reads over coffee, and `report.json`.
 
 `write_report(run)` reads the run's `summary.json` (and `log.jsonl` for step timings the
 summary lacks) and writes `report.html` beside it, or into another folder with its links still
-pointing at the run's files. The page is plain HTML with inline CSS and inline SVG: no script,
-no external asset, and a Content-Security-Policy that forbids both, so a hostile entry key can
-do nothing even if it got past the escaping (Jinja2 autoescape). It shows:
+pointing at the run's files, with the page's data as `report.json` beside it (summary.json keeps
+its name and fields). Given the ledger and the account (`ledger=`, `account=`), the page opens with
+the account's whole standing (`bot.run.report_data`, `bot.run.standing_view`; templates
+`account.html` and `listings.html`): what needs the operator today (counter-notices by working
+days left, entries to settle with the command that does it, IPRs expiring within 90 days), the
+funnel per marketplace and per IPR, Good Faith standing against its thresholds with an inline SVG
+chart, and every listing, filterable by state and searchable by URL.
+
+The page is plain HTML with inline CSS and inline SVG, and no external asset. Its one script
+(the listings filter, `listing_filter.html`, a dozen lines, only with the account part) is
+allowed by its SHA-256 in the Content-Security-Policy, which forbids every other script, so a
+hostile entry key or listing URL can do nothing even if it got past the escaping (Jinja2
+autoescape). It prints readably (print CSS) and says at its foot what it contains. It shows:
 
 * a header: run id, portal, start, end, duration; a banner when the run was interrupted (Ctrl-C,
   SIGTERM), saying what that left and that the next run settles it;
@@ -12,8 +22,9 @@ do nothing even if it got past the escaping (Jinja2 autoescape). It shows:
   (`VERDICTS`), and per entry what it would have filed (kind, platform, IPR, listings, the filled
   form's screenshot) or why not;
 * one coloured tile per state with its count;
-* the entries: key, kind, state badge, portal reference, attempts, duration, and the last error
-  in plain words (`plain_error`);
+* the entries: readable name (`report_data.names`), key, kind, state badge, portal reference,
+  attempts, duration, and the last error in plain words (`bot.run.report_words.plain_error`);
+* retries counted by reason, as Scrapy prints `retry/reason_count/...` (`retry_counts`);
 * listings the portal refused, with its reasons;
 * confirmation thumbnails, traces and HAR files, as relative links, with the command that
   replays each;

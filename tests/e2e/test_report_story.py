@@ -93,3 +93,13 @@ def test_the_morning_report_tells_the_whole_story(operator: Operator, page: Page
     page.get_by_label("Listing URL").fill("")
     page.screenshot(path=tmp_path / "morning-report.png", full_page=True)
     assert (tmp_path / "morning-report.png").stat().st_size > 0
+
+
+def test_the_report_prints_without_its_controls(operator: Operator, page: Page) -> None:
+    """Printed, the page hides the filter's controls and keeps every section and listing."""
+    report = Path(operator.ippbot("report", check=True).stdout.splitlines()[0].removeprefix("report: "))
+    page.goto(report.as_uri())
+    page.emulate_media(media="print")
+    expect(page.get_by_label("Listing state")).to_be_hidden()
+    expect(page.locator("#counter-notices")).to_be_visible()
+    expect(page.locator("#listings tbody tr:visible")).to_have_count(len(portal_listings(operator.portal)))
