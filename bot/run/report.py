@@ -195,6 +195,7 @@ class Report:
     dry_run: bool = False  # `ippbot run --dry-run`: the rows say what would have been filed
     retries: list[tuple[str, int]] = dataclasses.field(default_factory=list)  # Scrapy-style retry counters
     account: AccountView | None = None  # the account's whole standing, when the ledger was at hand
+    names: dict[str, str] = dataclasses.field(default_factory=dict)  # entry key -> readable name
 
 
 # -- the public entry points ------------------------------------------------------------------
@@ -284,6 +285,7 @@ def build_report(summary: RunSummary, prefix: PurePosixPath = HERE, run_root: Pa
         interrupted=SIGNALS.get(summary.interrupted, summary.interrupted) if summary.interrupted else "",
         in_flight=sum(e.state in ("claimed", "submitting", "unknown") for e in entries) if not summary.dry_run else 0,
         dry_run=summary.dry_run, retries=retry_counts(summary.entries), account=account,
+        names={e.key: (names or {})[e.key] for e in entries if e.key in (names or {})},
     )
 
 

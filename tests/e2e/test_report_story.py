@@ -75,6 +75,7 @@ def test_the_morning_report_tells_the_whole_story(operator: Operator, page: Page
 
     expect(page.locator("#funnel-ipr")).to_contain_text(f"MARKW ({NUMBER})")
     expect(page.locator("#entries")).to_contain_text(f"aliexpress · MARKW ({NUMBER}) · 5 listings")
+    expect(page.locator("#confirmations figcaption").first).to_contain_text(f"aliexpress · MARKW ({NUMBER})")
     attention = page.locator("#attention")
     expect(attention.locator("tr", has_text="rejected by review")).to_contain_text(f"BADMARK ({BAD})")
     expect(attention.locator("tr", has_text="blocked")).to_contain_text(f"aliexpress · BADMARK ({BAD}) · 1 listing")
