@@ -85,25 +85,35 @@ class Loop:
         Marks(self.settings.data_dir).put("night", self.clock())
 
     def morning(self) -> bool:
-        """The morning sync: sync, write the report again, and say so when no night finished since the
-        previous morning sync (a log line and a notice). Returns whether a night was missed."""
-        from bot.run.notify import missed_night_notice
-
+        """The morning sync: sync, write the report again, and tell the operator what it found for them;
+        say so when no night finished since the previous morning sync (a log line and a notice).
+        Returns whether a night was missed."""
         marks = Marks(self.settings.data_dir)
         missed = missed_night(marks.get("night"), marks.get("morning"))
         if missed:
-            last_night, last_morning = marks.get("night"), marks.get("morning")
-            _LOG.warning("worker.missed_night", account=self.settings.email,
-                         last_night=last_night.isoformat() if last_night else None,
-                         last_morning=last_morning.isoformat() if last_morning else None)
-            self.tell(self.settings, missed_night_notice(self.settings.email, last_night.isoformat()
-                                                         if last_night else None,
-                                                         last_morning.isoformat() if last_morning else ""))
+            self._missed(marks.get("night"), marks.get("morning"))
         with Ledger.open(self.settings) as ledger:
             self._sync(ledger)
-            self.report(self.settings, ledger, None)
+            report = self.report(self.settings, ledger, None)
+            self._found(ledger, report)
         marks.put("morning", self.clock())
         return missed
+
+    def _missed(self, last_night: datetime | None, last_morning: datetime | None) -> None:
+        from bot.run.notify import missed_night_notice
+
+        night, morning = (last_night.isoformat() if last_night else None), (last_morning or self.clock()).isoformat()
+        _LOG.warning("worker.missed_night", account=self.settings.email, last_night=night, last_morning=morning)
+        self.tell(self.settings, missed_night_notice(self.settings.email, night, morning))
+
+    def _found(self, ledger: Ledger, report: Path | None) -> None:
+        """Tell the operator what the sync found for them (nothing when nothing waits)."""
+        from bot.run.notify import sync_notice
+        from bot.run.report_data import account_view, snapshot
+
+        notice = sync_notice(account_view(snapshot(ledger, self.settings.email), self.clock().date()), report)
+        if notice is not None:
+            self.tell(self.settings, notice)
 
     def _run(self, settings: Settings, ledger: Ledger) -> RunDir | None:
         if not any(row.state in WORKABLE for row in ledger.rows()):

@@ -11,7 +11,7 @@ a growing wait when the receiver is down or answers 5xx.
 Every text that leaves passes through `bot.logs.mask_secrets`. `notify` sends both and turns any
 failure into a log line: a run is never failed by its notification. `notify_run` does it for one
 run as the settings say (`IPPBOT_NOTIFY_EMAIL` with `IPPBOT_SMTP_URL`, `IPPBOT_NOTIFY_WEBHOOK`);
-`notify_settings` for any notice, such as the morning sync's `missed_night_notice`.
+`notify_settings` for any notice, such as the morning sync's `missed_night_notice` and `sync_notice`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from structlog.typing import FilteringBoundLogger
 from bot.errors import ConfigError, first_line
 from bot.logs import mask_secrets
 from bot.run.artifacts import RunSummary
+from bot.run.report_data import AccountView
 from bot.settings import Settings
 
 SIGNATURE_HEADER = "X-Ippbot-Signature"
@@ -183,6 +184,23 @@ def missed_night_notice(account: str, last_night: str | None, last_morning: str)
             "The queue waits: nothing was filed overnight.")
     data = {"event": "missed_night", "account": account, "last_night": last_night, "last_morning": last_morning}
     return Notice(subject=head, text=text, summary=data)
+
+
+def sync_notice(view: AccountView, report: Path | None) -> Notice | None:
+    """The morning sync's notice when it found something for the operator (counter-notices to answer,
+    entries to settle, IPRs expiring), or None when nothing waits."""
+    if not (view.notices or view.attention or view.expiring):
+        return None
+    head = (f"ippbot {view.account}: {len(view.notices)} counter-notices to answer, "
+            f"{len(view.attention)} entries need you, {len(view.expiring)} IPRs expire soon")
+    lines = [head, ""]
+    lines += [f"- counter-notice {n.complaint} {n.url}: by {n.deadline or '?'} ({n.days_left} working days) -> "
+              f"{n.command}" for n in view.notices]
+    lines += [f"- {a.name} ({a.key}): {a.state}: {a.reason} -> {a.command}" for a in view.attention]
+    lines += [f"- IPR {e.name} expires {e.expires} ({e.days_left} days)" for e in view.expiring]
+    data = {"event": "sync", "account": view.account, "counter_notices": len(view.notices),
+            "needs_operator": len(view.attention), "expiring": len(view.expiring)}
+    return Notice(subject=head, text="\n".join(lines), summary=data, report=report)
 
 
 def notify_settings(settings: Settings, notice: Notice) -> Outcome:

@@ -150,3 +150,17 @@ def test_an_unknown_zone_is_refused() -> None:
     """IPPBOT_TIMEZONE must name a zone."""
     with pytest.raises(ValueError, match="not a known time zone"):
         Settings(_env_file=None, timezone="Mars/Olympus")  # type: ignore[call-arg]
+
+
+def test_a_morning_that_finds_something_tells_the_operator(settings: Settings) -> None:
+    """A sync that leaves an entry for a person sends a notice naming it and the command that settles it."""
+    with Ledger.open(settings) as ledger:
+        record = ledger.claim_next(settings.email)
+        assert record is not None
+        ledger.fail(record.key, "the portal refused the certificate")
+    told: list[Notice] = []
+    loop(settings, Clock(NIGHT), [], told).morning()
+    [notice] = told
+    assert notice.summary == {"event": "sync", "account": settings.email, "counter_notices": 0,
+                              "needs_operator": 1, "expiring": 0}
+    assert "ACME (30612345)" in notice.text and "ippbot retry KEY" in notice.text
