@@ -59,6 +59,7 @@ class Loop:
     settings: Settings
     stop: Stop | None = None
     stopped: list[Interrupted] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # runs that failed as a whole (IppbotError), in words
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     run: Callable[[Settings, Ledger, Stop | None], RunDir | None] = field(default=lambda s, led, st: _run(s, led, st))
     sync: Callable[[Settings, Ledger], object] = field(default=lambda s, led: _sync(s, led))
@@ -74,15 +75,22 @@ class Loop:
             if run is not None:
                 self.report(settings, ledger, run)
 
-    def night(self) -> None:
-        """The nightly task: run, then sync (complaints waiting for an approval wake up), then the report."""
+    def night(self) -> bool:
+        """The nightly task: run, then sync (complaints waiting for an approval wake up), then the report.
+
+        The night counts as finished (for the morning's missed-night check) unless it was stopped or its
+        run failed as a whole (the portal unreachable, say); returns whether it did."""
+        failures = len(self.failed)
         with Ledger.open(self.settings) as ledger:
             run = self._run(self.settings, ledger)
             if self.stop is not None and self.stop.requested:
-                return  # stopped mid-run: the night did not finish
+                return False  # stopped mid-run: the night did not finish
             self._sync(ledger)
             self.report(self.settings, ledger, run)
+        if len(self.failed) > failures:
+            return False
         Marks(self.settings.data_dir).put("night", self.clock())
+        return True
 
     def morning(self) -> bool:
         """The morning sync: sync, write the report again, and tell the operator what it found for them;
@@ -126,6 +134,7 @@ class Loop:
             return None
         except IppbotError as exc:  # one line in the log, not huey's traceback: the next trigger tries again
             _LOG.error("worker.run_failed", account=settings.email, error=str(exc))
+            self.failed.append(str(exc))
             return None
 
     def _sync(self, ledger: Ledger) -> None:

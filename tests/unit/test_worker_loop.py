@@ -16,6 +16,7 @@ from ledger_entries import ipr_entry
 from structlog.testing import capture_logs
 
 from bot.commands.worker import Loop, Marks, missed_night, queue
+from bot.errors import EnvironmentProblem
 from bot.run.artifacts import RunDir
 from bot.run.notify import Notice
 from bot.settings import Settings
@@ -112,6 +113,24 @@ def test_a_missed_night_is_said_in_the_log_and_a_notice(settings: Settings) -> N
     worker.night()
     clock.now += timedelta(hours=6)
     assert worker.morning() is False
+
+
+def test_a_night_whose_run_failed_is_not_a_night(settings: Settings) -> None:
+    """A run that fails as a whole (the portal unreachable) still syncs and reports, but the morning says so."""
+    def down(s: Settings, ledger: Ledger, stop: object) -> RunDir:
+        raise EnvironmentProblem("the portal at http://127.0.0.1:9 does not answer")
+
+    calls: list[str] = []
+    told: list[Notice] = []
+    clock = Clock(NIGHT - timedelta(hours=18))
+    worker = loop(settings, clock, calls, told)
+    worker.morning()
+    worker.run = down
+    clock.now += timedelta(hours=18)
+    assert worker.night() is False
+    assert calls[-2:] == ["sync", "report latest"]
+    clock.now += timedelta(hours=6)
+    assert worker.morning() is True
 
 
 def test_missed_night_rule() -> None:
