@@ -119,11 +119,14 @@ def test_retries_are_counted_by_reason() -> None:
 
 
 def test_page_shows_the_account_with_a_hashed_script() -> None:
-    """The page gains the account's sections; its one inline script is allowed by its hash and nothing else."""
-    snap = Snapshot(ACCOUNT, RECORDS, listings=[listing("u1", "counter_noticed", deadline=date(2026, 3, 6))],
+    """The page gains the account's sections; its one inline script is allowed by its hash, and a hostile
+    listing URL is text, not markup."""
+    hostile = listing('https://x.example/"><script>alert(1)</script>', "removed")
+    snap = Snapshot(ACCOUNT, RECORDS, listings=[listing("u1", "counter_noticed", deadline=date(2026, 3, 6)), hostile],
                     standings=[reading(TODAY, 50, 50)])
     summary = RunSummary(run_id="r1", started_at=T0.isoformat(), portal_url="http://p", trace_mode="off",
                          entries=[EntryResult(key="complaint:aliexpress:aa", kind="complaint", state="confirmed")])
     html = render(build_report(summary, account=account_view(snap, TODAY), names=names(RECORDS)))
     assert "script-src 'sha256-" in html and html.count("<script>") == 1
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "aliexpress · MARKW (40000001) · 3 listings" in html and 'id="counter-notices"' in html
