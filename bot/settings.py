@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,6 +84,8 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1)
     schedule: str = "0 1 * * *"
     sweep_minutes: int = Field(default=10, ge=1)
+    sync_schedule: str = "0 7 * * *"  # the worker's morning sync and report (cron expression)
+    timezone: str | None = None  # the IANA zone both schedules are read in; None: the machine's
 
     # After a run: who is told, and how long its folder is kept.
     notify_email: str | None = None  # comma-separated recipients (an account may add its own)
@@ -126,6 +129,16 @@ class Settings(BaseSettings):
         if value.upper() not in logging.getLevelNamesMapping():
             raise ValueError("must be one of debug, info, warning, error, critical")
         return value.lower()
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"{value!r} is not a known time zone (an IANA name such as Europe/Berlin)") from exc
+        return value
 
     @model_validator(mode="after")
     def _base_below_max(self) -> Settings:

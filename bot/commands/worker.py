@@ -3,7 +3,13 @@
 It says in one line what it works and how to stop it. A trigger for an account with nothing to
 work (one left in the queue while no worker ran, or a sweep after the work was done) starts no
 run and leaves no run folder: the ledger decides the work, not the number of triggers. Each run
-writes its report, as `ippbot run` does.
+writes its report, as `ippbot run` does, with the account's standing.
+
+The nightly task (`IPPBOT_SCHEDULE`) is a run, then a sync (so complaints waiting for an approval
+wake up), then the report; the morning sync (`IPPBOT_SYNC_SCHEDULE`) syncs and writes the report
+again, and when no night finished since the previous morning sync it says so in a log line
+(`worker.missed_night`) and a notice (`bot.run.notify.missed_night_notice`). Both are read in
+`IPPBOT_TIMEZONE` (`bot.store.queue.in_zone`). `Loop` holds them, its clock and machinery injected.
 
 Ctrl-C and SIGTERM stop it as they stop `ippbot run` (`bot.run.interrupts`): huey's consumer is
 told to stop taking tasks and to wait for the one in progress (both signals are graceful here,
@@ -13,70 +19,221 @@ report, and one line says what was left; the exit code is 130 (SIGINT) or 143 (S
 
 from __future__ import annotations
 
+import json
 import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 import typer
 
 from bot.errors import EXIT_OK, Interrupted, IppbotError
+from bot.files import write_atomically
 from bot.run.interrupts import SIGNALS, Stop, how, routing
 from bot.settings import Settings
 from bot.store.ledger import Ledger
 from bot.store.queue import QUEUE_FILE, UNFINISHED, Queue, make_huey
 
+if TYPE_CHECKING:
+    from bot.run.artifacts import RunDir
+    from bot.run.notify import Notice
+
 WORKABLE = ("pending", "claimed", "submitting", "unknown")  # what a run can do something with now
+_LOG = structlog.get_logger("ippbot.worker")
 
 
-def queue(settings: Settings, stop: Stop | None = None, stopped: list[Interrupted] | None = None) -> Queue:
-    """The huey queue bound to this ledger: a task works one account's due entries.
+@dataclass
+class Loop:
+    """The worker's scheduled work for its account: the night (run, then sync, then report) and the morning
+    (sync, report, and a word when no night finished since the previous morning).
 
-    `stop` is what the worker's signals go to; a run it stops is noted in `stopped`.
+    Everything that touches the portal is injected, with the real machinery by default, and so is the
+    clock: the tests call `night` and `morning` directly. When each last finished is kept in
+    `DATA_DIR/loop.json` (`Marks`), so a restarted worker still knows.
     """
-    log = structlog.get_logger("ippbot.worker")
 
-    def work(account: str) -> None:
-        # here: `ippbot enqueue` builds the queue, and needs no browser, runner or report
-        from bot.commands.run import interrupted_detail
-        from bot.run.artifacts import RunDir
-        from bot.run.report import write_report
-        from bot.run.runner import Runner, RunOptions
+    settings: Settings
+    stop: Stop | None = None
+    stopped: list[Interrupted] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # runs that failed as a whole (IppbotError), in words
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    run: Callable[[Settings, Ledger, Stop | None], RunDir | None] = field(default=lambda s, led, st: _run(s, led, st))
+    sync: Callable[[Settings, Ledger], object] = field(default=lambda s, led: _sync(s, led))
+    report: Callable[[Settings, Ledger, RunDir | None], Path | None] = \
+        field(default=lambda s, led, r: _report(s, led, r))
+    tell: Callable[[Settings, Notice], object] = field(default=lambda s, n: _tell(s, n))
 
-        worker_settings = settings.model_copy(update={"email": account})
-        with Ledger.open(worker_settings) as own:
-            if not any(row.state in WORKABLE for row in own.rows()):
-                log.info("worker.nothing_to_do", account=account)
-                return
-            options = RunOptions(stop=stop) if stop is not None else RunOptions()
-            run = RunDir(worker_settings.runs_dir, options.run_id)
-            try:
-                Runner(worker_settings, own, options).run()
-            except Interrupted as exc:
-                report = write_report(run)
-                detail = interrupted_detail(run.read_summary(), how(stop) if stop else "", report)
-                (stopped if stopped is not None else []).append(Interrupted(exc.signal_name, exc.signal_number, detail))
-                return
-            except IppbotError as exc:  # one line in the log, not huey's traceback: the next trigger tries again
-                log.error("worker.run_failed", account=account, error=str(exc))
-            if run.summary.is_file():
-                write_report(run)
+    def work(self, account: str) -> None:
+        """A triggered run of `account`'s due entries, with its report (no sync: the night does that)."""
+        settings = self.settings.model_copy(update={"email": account})
+        with Ledger.open(settings) as ledger:
+            run = self._run(settings, ledger)
+            if run is not None:
+                self.report(settings, ledger, run)
+
+    def night(self) -> bool:
+        """The nightly task: run, then sync (complaints waiting for an approval wake up), then the report.
+
+        The night counts as finished (for the morning's missed-night check) unless it was stopped or its
+        run failed as a whole (the portal unreachable, say); returns whether it did."""
+        failures = len(self.failed)
+        with Ledger.open(self.settings) as ledger:
+            run = self._run(self.settings, ledger)
+            if self.stop is not None and self.stop.requested:
+                return False  # stopped mid-run: the night did not finish
+            self._sync(ledger)
+            self.report(self.settings, ledger, run)
+        if len(self.failed) > failures:
+            return False
+        Marks(self.settings.data_dir).put("night", self.clock())
+        return True
+
+    def morning(self) -> bool:
+        """The morning sync: sync, write the report again, and tell the operator what it found for them;
+        say so when no night finished since the previous morning sync (a log line and a notice).
+        Returns whether a night was missed."""
+        marks = Marks(self.settings.data_dir)
+        missed = missed_night(marks.get("night"), marks.get("morning"))
+        if missed:
+            self._missed(marks.get("night"), marks.get("morning"))
+        with Ledger.open(self.settings) as ledger:
+            self._sync(ledger)
+            report = self.report(self.settings, ledger, None)
+            self._found(ledger, report)
+        marks.put("morning", self.clock())
+        return missed
+
+    def _missed(self, last_night: datetime | None, last_morning: datetime | None) -> None:
+        from bot.run.notify import missed_night_notice
+
+        night, morning = (last_night.isoformat() if last_night else None), (last_morning or self.clock()).isoformat()
+        _LOG.warning("worker.missed_night", account=self.settings.email, last_night=night, last_morning=morning)
+        self.tell(self.settings, missed_night_notice(self.settings.email, night, morning))
+
+    def _found(self, ledger: Ledger, report: Path | None) -> None:
+        """Tell the operator what the sync found for them (nothing when nothing waits)."""
+        from bot.run.notify import sync_notice
+        from bot.run.report_data import account_view, snapshot
+
+        notice = sync_notice(account_view(snapshot(ledger, self.settings.email), self.clock().date()), report)
+        if notice is not None:
+            self.tell(self.settings, notice)
+
+    def _run(self, settings: Settings, ledger: Ledger) -> RunDir | None:
+        if not any(row.state in WORKABLE for row in ledger.rows()):
+            _LOG.info("worker.nothing_to_do", account=settings.email)
+            return None
+        try:
+            return self.run(settings, ledger, self.stop)
+        except Interrupted as exc:
+            self.stopped.append(exc)
+            return None
+        except IppbotError as exc:  # one line in the log, not huey's traceback: the next trigger tries again
+            _LOG.error("worker.run_failed", account=settings.email, error=str(exc))
+            self.failed.append(str(exc))
+            return None
+
+    def _sync(self, ledger: Ledger) -> None:
+        try:
+            self.sync(self.settings, ledger)
+        except IppbotError as exc:  # the portal did not answer: the report shows what the ledger had
+            _LOG.error("worker.sync_failed", account=self.settings.email, error=str(exc))
+
+
+def missed_night(last_night: datetime | None, last_morning: datetime | None) -> bool:
+    """True when a morning sync ran before and no night finished since it (the first morning cannot tell)."""
+    return last_morning is not None and (last_night is None or last_night < last_morning)
+
+
+class Marks:
+    """When the worker's night and morning last finished, in `DATA_DIR/loop.json` (ISO times, UTC)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / "loop.json"
+
+    def get(self, name: str) -> datetime | None:
+        """When `name` (night, morning) last finished, or None."""
+        value = self._read().get(name)
+        return datetime.fromisoformat(value) if value else None
+
+    def put(self, name: str, at: datetime) -> None:
+        """Note that `name` finished `at`."""
+        write_atomically(self.path, json.dumps(self._read() | {name: at.isoformat()}, indent=2))
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _run(settings: Settings, ledger: Ledger, stop: Stop | None) -> RunDir | None:
+    """One run of the account's due entries; on a stop its report and the stop's own words (Interrupted)."""
+    # here: `ippbot enqueue` builds the queue, and needs no browser, runner or report
+    from bot.commands.run import interrupted_detail
+    from bot.run.artifacts import RunDir
+    from bot.run.report import write_report
+    from bot.run.runner import Runner, RunOptions
+
+    options = RunOptions(stop=stop) if stop is not None else RunOptions()
+    run = RunDir(settings.runs_dir, options.run_id)
+    try:
+        Runner(settings, ledger, options).run()
+    except Interrupted as exc:
+        report = write_report(run, ledger=ledger, account=settings.email)
+        detail = interrupted_detail(run.read_summary(), how(stop) if stop else "", report)
+        raise Interrupted(exc.signal_name, exc.signal_number, detail) from None
+    return run if run.summary.is_file() else None
+
+
+def _sync(settings: Settings, ledger: Ledger) -> object:
+    from bot.run.sync import sync
+
+    return sync(settings, ledger)
+
+
+def _report(settings: Settings, ledger: Ledger, run: RunDir | None) -> Path | None:
+    """The report of `run` (or the latest run) with the account's standing; None before any run."""
+    from bot.run.artifacts import latest_run
+    from bot.run.report import write_report
+
+    chosen = run or latest_run(settings.runs_dir)
+    return write_report(chosen, ledger=ledger, account=settings.email) if chosen is not None else None
+
+
+def _tell(settings: Settings, notice: Notice) -> object:
+    from bot.run.notify import notify_settings
+
+    return notify_settings(settings, notice)
+
+
+def queue(settings: Settings, stop: Stop | None = None, stopped: list[Interrupted] | None = None,
+          loop: Loop | None = None) -> Queue:
+    """The huey queue bound to this ledger: a task works one account's due entries; the night and the
+    morning are `loop`'s. `stop` is what the worker's signals go to; a run it stops is noted in `stopped`."""
+    loop = loop or Loop(settings, stop, stopped if stopped is not None else [])
 
     def unfinished() -> list[str]:
         with Ledger.open(settings) as own:
             pending = any(row.state in UNFINISHED for row in own.rows())
         return [settings.email] if pending else []
 
-    return Queue(make_huey(settings), settings, work, unfinished)
+    return Queue(make_huey(settings), settings, loop.work, unfinished, nightly=loop.night, morning=loop.morning)
 
 
 def worker(settings: Settings) -> int:
     """Run the huey consumer: triggered runs, the nightly schedule and the sweeper, until stopped."""
     stop, stopped = Stop(), list[Interrupted]()
     consumer = _consumer(queue(settings, stop, stopped).huey, stop)
+    zone = settings.timezone or "the machine's time zone"
     typer.echo(f"ippbot worker: working {settings.email}'s entries from {_where(settings)}; "
-               f"nightly at {settings.schedule!r}, a sweep every {settings.sweep_minutes} min; "
+               f"nightly at {settings.schedule!r} (run, sync, report), the morning sync at {settings.sync_schedule!r}, "
+               f"both in {zone}; a sweep every {settings.sweep_minutes} min; "
                "Ctrl-C or SIGTERM stops it at a safe point")
     with routing(stop):
         consumer.run()

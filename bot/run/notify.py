@@ -10,7 +10,8 @@ a growing wait when the receiver is down or answers 5xx.
 
 Every text that leaves passes through `bot.logs.mask_secrets`. `notify` sends both and turns any
 failure into a log line: a run is never failed by its notification. `notify_run` does it for one
-run as the settings say (`IPPBOT_NOTIFY_EMAIL` with `IPPBOT_SMTP_URL`, `IPPBOT_NOTIFY_WEBHOOK`).
+run as the settings say (`IPPBOT_NOTIFY_EMAIL` with `IPPBOT_SMTP_URL`, `IPPBOT_NOTIFY_WEBHOOK`);
+`notify_settings` for any notice, such as the morning sync's `missed_night_notice` and `sync_notice`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from structlog.typing import FilteringBoundLogger
 from bot.errors import ConfigError, first_line
 from bot.logs import mask_secrets
 from bot.run.artifacts import RunSummary
+from bot.run.report_data import AccountView
 from bot.settings import Settings
 
 SIGNATURE_HEADER = "X-Ippbot-Signature"
@@ -171,6 +173,38 @@ def signature(secret: str, body: bytes) -> str:
 
 def notify_run(settings: Settings, summary: RunSummary, report: Path | None) -> Outcome:
     """Tell the operator of one run by every channel the settings name (nothing when none is named)."""
+    return notify_settings(settings, run_notice(summary, report, settings.email))
+
+
+def missed_night_notice(account: str, last_night: str | None, last_morning: str) -> Notice:
+    """The morning sync's word that no nightly run finished since the previous morning sync (ISO times)."""
+    since = f"the last finished {last_night}" if last_night else "none has finished yet"
+    head = f"ippbot {account}: no nightly run finished since the morning sync of {last_morning}"
+    text = (f"{head} ({since}).\n\nIs `ippbot worker` (or the cron job, or the systemd timer) running? "
+            "The queue waits: nothing was filed overnight.")
+    data = {"event": "missed_night", "account": account, "last_night": last_night, "last_morning": last_morning}
+    return Notice(subject=head, text=text, summary=data)
+
+
+def sync_notice(view: AccountView, report: Path | None) -> Notice | None:
+    """The morning sync's notice when it found something for the operator (counter-notices to answer,
+    entries to settle, IPRs expiring), or None when nothing waits."""
+    if not (view.notices or view.attention or view.expiring):
+        return None
+    head = (f"ippbot {view.account}: {len(view.notices)} counter-notices to answer, "
+            f"{len(view.attention)} entries need you, {len(view.expiring)} IPRs expire soon")
+    lines = [head, ""]
+    lines += [f"- counter-notice {n.complaint} {n.url}: by {n.deadline or '?'} ({n.days_left} working days) -> "
+              f"{n.command}" for n in view.notices]
+    lines += [f"- {a.name} ({a.key}): {a.state}: {a.reason} -> {a.command}" for a in view.attention]
+    lines += [f"- IPR {e.name} expires {e.expires} ({e.days_left} days)" for e in view.expiring]
+    data = {"event": "sync", "account": view.account, "counter_notices": len(view.notices),
+            "needs_operator": len(view.attention), "expiring": len(view.expiring)}
+    return Notice(subject=head, text="\n".join(lines), summary=data, report=report)
+
+
+def notify_settings(settings: Settings, notice: Notice) -> Outcome:
+    """Send a notice by every channel the settings name (nothing when none is named); never raises."""
     recipients = [e.strip() for e in (settings.notify_email or "").split(",") if e.strip()]
     mail = MailSettings(url=settings.smtp_url, recipients=recipients, sender=settings.notify_from,
                         password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
@@ -179,8 +213,7 @@ def notify_run(settings: Settings, summary: RunSummary, report: Path | None) -> 
     if mail is None and not settings.notify_webhook:
         return Outcome()
     secret = settings.notify_webhook_secret.get_secret_value() if settings.notify_webhook_secret else None
-    return notify(run_notice(summary, report, settings.email), mail=mail, webhook=settings.notify_webhook,
-                  webhook_secret=secret)
+    return notify(notice, mail=mail, webhook=settings.notify_webhook, webhook_secret=secret)
 
 
 def notify(notice: Notice, *, mail: MailSettings | None, webhook: str | None, webhook_secret: str | None = None,

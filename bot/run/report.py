@@ -1,10 +1,20 @@
-"""The run report: `report.html`, one self-contained page an operator reads over coffee.
+"""The run report: `report.html`, one self-contained page an operator reads over coffee, and `report.json`.
 
 `write_report(run)` reads the run's `summary.json` (and `log.jsonl` for step timings the
 summary lacks) and writes `report.html` beside it, or into another folder with its links still
-pointing at the run's files. The page is plain HTML with inline CSS and inline SVG: no script,
-no external asset, and a Content-Security-Policy that forbids both, so a hostile entry key can
-do nothing even if it got past the escaping (Jinja2 autoescape). It shows:
+pointing at the run's files, with the page's data as `report.json` beside it (summary.json keeps
+its name and fields). Given the ledger and the account (`ledger=`, `account=`), the page opens with
+the account's whole standing (`bot.run.report_data`, `bot.run.standing_view`; templates
+`account.html` and `listings.html`): what needs the operator today (counter-notices by working
+days left, entries to settle with the command that does it, IPRs expiring within 90 days), the
+funnel per marketplace and per IPR, Good Faith standing against its thresholds with an inline SVG
+chart, and every listing, filterable by state and searchable by URL.
+
+The page is plain HTML with inline CSS and inline SVG, and no external asset. Its one script
+(the listings filter, `listing_filter.html`, a dozen lines, only with the account part) is
+allowed by its SHA-256 in the Content-Security-Policy, which forbids every other script, so a
+hostile entry key or listing URL can do nothing even if it got past the escaping (Jinja2
+autoescape). It prints readably (print CSS) and says at its foot what it contains. It shows:
 
 * a header: run id, portal, start, end, duration; a banner when the run was interrupted (Ctrl-C,
   SIGTERM), saying what that left and that the next run settles it;
@@ -12,8 +22,9 @@ do nothing even if it got past the escaping (Jinja2 autoescape). It shows:
   (`VERDICTS`), and per entry what it would have filed (kind, platform, IPR, listings, the filled
   form's screenshot) or why not;
 * one coloured tile per state with its count;
-* the entries: key, kind, state badge, portal reference, attempts, duration, and the last error
-  in plain words (`plain_error`);
+* the entries: readable name (`report_data.names`), key, kind, state badge, portal reference,
+  attempts, duration, and the last error in plain words (`bot.run.report_words.plain_error`);
+* retries counted by reason, as Scrapy prints `retry/reason_count/...` (`retry_counts`);
 * listings the portal refused, with its reasons;
 * confirmation thumbnails, traces and HAR files, as relative links, with the command that
   replays each;
@@ -25,14 +36,16 @@ The view is built as plain data first (`build_report`), so tests check it withou
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import functools
+import hashlib
 import json
 import os
-import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlsplit
 
@@ -42,6 +55,10 @@ from bot.errors import InputError
 from bot.files import write_atomically
 from bot.logs import mask_secrets
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, Would, latest_run
+from bot.run.report_data import AccountView, account_view, names, snapshot
+from bot.run.report_words import CONTEXT_SUFFIX, error_class
+from bot.run.report_words import plain_error as plain_error  # bot.run.dryrun and the tests import it from here
+from bot.store.ledger import Ledger
 
 # State -> (label, colour); the order is the order of the tiles.
 STATES: dict[str, tuple[str, str]] = {
@@ -71,25 +88,8 @@ VERDICTS: dict[str, tuple[str, str]] = {
 OTHER_STATE = ("other", "#6e7781")
 FLOW_COLOURS = {"submit_ipr": "#0969da", "file_complaint": "#8250df", "login": "#6e7781"}
 
-# Error class -> a sentence an operator understands; `{detail}` is the error's own message.
-PLAIN_ERRORS: dict[str, str] = {
-    "SubmitOutcomeUnknown": "the portal did not confirm; checked its records",
-    "PortalChanged": "the portal's pages changed: selector {detail}",
-    "NeedsHuman": "waits for a person: {detail}",
-    "PortalRejected": "the portal refused it: {detail}",
-    "PortalTimeout": "the portal was too slow to answer",
-    "PortalServerError": "the portal had a server error or dropped the connection",
-    "RateLimited": "the portal asked us to slow down",
-    "PortalMaintenance": "the portal was down for maintenance",
-    "SessionExpired": "the portal's log-in session expired",
-    "AccountBusy": "another run was working this account",
-}
-# States that say what went wrong whatever step failed last (a reconciling look-up may fail after).
-STATE_ERRORS = {"unknown": "SubmitOutcomeUnknown", "needs_human": "NeedsHuman"}
-_CONTEXT_SUFFIX = re.compile(r"\s*\((?:entry|step|url)=[^()]*\)\s*$")
-_GAVE_UP = re.compile(r"^(gave up after \d+ attempts?); last: (.*)$", re.DOTALL)
-_NOT_FILED = "not filed: "  # the runner's words for a click the portal's records proved went nowhere
 SIGNALS = {"SIGINT": "Ctrl-C (SIGINT)", "SIGTERM": "SIGTERM"}
+FINAL_STATES = ("failed", "dead", "needs_human")  # an entry's last failed step there was not retried
 
 HERE = PurePosixPath(".")
 CHART_WIDTH, CHART_LABEL, CHART_BAR, CHART_ROW = 960, 210, 430, 30
@@ -127,6 +127,7 @@ class Row:
     would_colour: str = ""
     would_file: str = ""
     would_why: str = ""
+    name: str = ""  # readable: the IPR's name and number; the complaint's marketplace, IPR and listing count
 
 
 @dataclass(frozen=True)
@@ -192,23 +193,35 @@ class Report:
     interrupted: str = ""  # how the run was stopped (Ctrl-C, SIGTERM), or "" when it ran to its end
     in_flight: int = 0  # entries an interrupt left claimed, submitting or unknown
     dry_run: bool = False  # `ippbot run --dry-run`: the rows say what would have been filed
+    retries: list[tuple[str, int]] = dataclasses.field(default_factory=list)  # Scrapy-style retry counters
+    account: AccountView | None = None  # the account's whole standing, when the ledger was at hand
+    names: dict[str, str] = dataclasses.field(default_factory=dict)  # entry key -> readable name
 
 
 # -- the public entry points ------------------------------------------------------------------
 
 
-def write_report(run: RunDir, out_dir: Path | None = None) -> Path:
-    """Write `report.html` for `run` (into `out_dir` with summary.json beside it, if given)."""
+def write_report(run: RunDir, out_dir: Path | None = None, *, ledger: Ledger | None = None,
+                 account: str | None = None, today: date | None = None) -> Path:
+    """Write `report.html` and `report.json` for `run` (into `out_dir` with summary.json beside it, if given).
+
+    With the `ledger` (and the `account` it reports on), the page shows the account's whole standing
+    on `today` (default: the date now) besides the run.
+    """
     summary = load_summary(run)
     target = out_dir or run.root
     target.mkdir(parents=True, exist_ok=True)
     prefix = PurePosixPath(Path(os.path.relpath(run.root, target)).as_posix())
-    html = render(build_report(summary, prefix, run.root))
-    report = target / "report.html"
-    write_atomically(report, html)
+    view = account_view(snapshot(ledger, account), today or date.today()) \
+        if ledger is not None and account is not None else None
+    named = names(ledger.get(row.key) for row in ledger.rows()) if ledger is not None else {}
+    report = build_report(summary, prefix, run.root, account=view, names=named)
+    page = target / "report.html"
+    write_atomically(page, render(report))
+    write_atomically(target / "report.json", json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False))
     if target.resolve() != run.root.resolve():
         write_atomically(target / "summary.json", summary.model_dump_json(indent=2))
-    return report
+    return page
 
 
 def find_run(runs_dir: Path, run_id: str | None) -> RunDir:
@@ -248,55 +261,18 @@ def steps_from_log(log: Path) -> dict[str, list[StepTiming]]:
     return steps
 
 
-# -- plain words --------------------------------------------------------------------------------
-
-
-def error_class(entry: EntryResult) -> str | None:
-    """The class of the error an entry ended with: as the runner recorded it, else from its state or steps."""
-    if entry.error_class:
-        return entry.error_class
-    if entry.state in STATE_ERRORS:
-        return STATE_ERRORS[entry.state]
-    failed = [s.outcome for s in entry.steps if s.outcome not in ("", "ok")]
-    return failed[-1] if failed else None
-
-
-def plain_error(kind: str | None, message: str | None) -> str:
-    """An error as a sentence for the operator, from its class name and its message."""
-    if not message and not kind:
-        return ""
-    text = _CONTEXT_SUFFIX.sub("", mask_secrets(message or ""))
-    gave_up = _GAVE_UP.match(text)
-    if gave_up:
-        return f"{gave_up.group(1)}; last: {plain_error(kind, gave_up.group(2))}"
-    if text.startswith(_NOT_FILED):
-        return f"{_NOT_FILED}{plain_error(kind, text.removeprefix(_NOT_FILED))}"
-    sentence = PLAIN_ERRORS.get(kind or "")
-    if sentence is None:
-        return text or f"failed with {kind}"
-    return sentence.format(detail=_detail(kind, text))
-
-
-def _detail(kind: str | None, text: str) -> str:
-    if kind == "PortalChanged":  # "selectors/x.toml: key: matches no element" -> file/key (...)
-        parts = text.split(": ", 2)
-        if len(parts) == 3:
-            return f"{parts[0]}/{parts[1]} ({parts[2]})"
-    return text
-
-
 # -- the view -----------------------------------------------------------------------------------
 
 
-def build_report(summary: RunSummary, prefix: PurePosixPath = HERE,
-                 run_root: Path | None = None) -> Report:
+def build_report(summary: RunSummary, prefix: PurePosixPath = HERE, run_root: Path | None = None, *,
+                 account: AccountView | None = None, names: dict[str, str] | None = None) -> Report:
     """The page's content from a summary; links are relative, under `prefix` (the run's folder).
 
     An entry worked more than once in the run (it went back to pending) shows its last result;
     the chart counts the time of every attempt.
     """
     entries = last_results(summary.entries)
-    rows = [_row(entry, prefix) for entry in entries]
+    rows = [dataclasses.replace(_row(entry, prefix), name=(names or {}).get(entry.key, "")) for entry in entries]
     bars, height = chart(summary.entries)
     return Report(
         run_id=summary.run_id, portal_url=summary.portal_url, started=_when(summary.started_at),
@@ -308,8 +284,23 @@ def build_report(summary: RunSummary, prefix: PurePosixPath = HERE,
         run_folder=str(run_root) if run_root else "",
         interrupted=SIGNALS.get(summary.interrupted, summary.interrupted) if summary.interrupted else "",
         in_flight=sum(e.state in ("claimed", "submitting", "unknown") for e in entries) if not summary.dry_run else 0,
-        dry_run=summary.dry_run,
+        dry_run=summary.dry_run, retries=retry_counts(summary.entries), account=account,
+        names={e.key: (names or {})[e.key] for e in entries if e.key in (names or {})},
     )
+
+
+def retry_counts(entries: Sequence[EntryResult]) -> list[tuple[str, int]]:
+    """`retry/count` and `retry/reason_count/<error class>`, as Scrapy prints them: every failed step of the
+    run but the last of an entry that ended needing a person (failed, dead, needs_human)."""
+    reasons: dict[str, int] = {}
+    for entry in entries:
+        failed = [s.outcome for s in entry.steps if s.outcome not in ("", "ok")]
+        for outcome in failed[:-1] if entry.state in FINAL_STATES else failed:
+            reasons[outcome] = reasons.get(outcome, 0) + 1
+    if not reasons:
+        return []
+    counted = [(f"retry/reason_count/{kind}", n) for kind, n in sorted(reasons.items())]
+    return [("retry/count", sum(reasons.values())), *counted]
 
 
 def last_results(entries: Sequence[EntryResult]) -> list[EntryResult]:
@@ -369,7 +360,7 @@ def _row(entry: EntryResult, prefix: PurePosixPath) -> Row:
                portal_ref=entry.portal_ref or "", existing=entry.existing, attempts=entry.attempts,
                duration=duration_text(entry.duration_ms) if entry.duration_ms else "",
                error=_with_next_try(plain_error(kind, shown), entry) if shown else "",
-               detail=_CONTEXT_SUFFIX.sub("", mask_secrets(shown or "")),
+               detail=CONTEXT_SUFFIX.sub("", mask_secrets(shown or "")),
                screenshot=relative_link(entry.screenshot, prefix), trace=relative_link(entry.trace, prefix),
                har=relative_link(entry.har, prefix))
 
@@ -452,7 +443,10 @@ def _span(start: str, end: str | None) -> str:
 def render(report: Report) -> str:
     """The page's HTML (every value escaped), from the template file `bot/run/templates/report.html`."""
     template = _templates().get_template("report.html")
-    return template.render(r=report, width=CHART_WIDTH, label_w=CHART_LABEL, row_h=CHART_ROW)
+    script = _templates().get_template("listing_filter.html").render() if report.account else ""
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() if script else ""
+    return template.render(r=report, width=CHART_WIDTH, label_w=CHART_LABEL, row_h=CHART_ROW, script=script,
+                           script_hash=digest)
 
 
 @functools.cache

@@ -4,13 +4,23 @@ A task carries only an account's name (no entry, no secret): "work this account'
 entries". Losing a task loses nothing, because the sweeper re-triggers every account the
 ledger still has unfinished work for, and a deleted queue file is simply made again.
 `SqliteHuey` in the data dir by default; `IPPBOT_QUEUE_URL=redis://...` for scale-out.
-`ippbot worker` runs the consumer with the nightly schedule and the sweeper.
+`ippbot worker` runs the consumer with the nightly schedule (`IPPBOT_SCHEDULE`: run, sync,
+report), the morning sync (`IPPBOT_SYNC_SCHEDULE`: sync, report, a missed night said) and the
+sweeper.
+
+Both schedules are read in `IPPBOT_TIMEZONE` (default: the machine's zone, as cron reads its
+lines): huey keeps its own clock in UTC (its default, so etas and revocations stay as they
+were) and hands each periodic test a naive UTC time, which `in_zone` turns into the zone's wall
+time before the crontab test sees it. huey 3.5 has no zone of its own beyond `utc=False`
+(the machine's local time), which could not honour an explicit `IPPBOT_TIMEZONE`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
@@ -38,12 +48,17 @@ class Queue:
     """The huey tasks of ippbot, bound to a `work` function (account -> run)."""
 
     def __init__(self, huey: Huey, settings: Settings, work: Callable[[str], object],
-                 unfinished_accounts: Callable[[], list[str]]) -> None:
+                 unfinished_accounts: Callable[[], list[str]], *, nightly: Callable[[], object] | None = None,
+                 morning: Callable[[], object] | None = None) -> None:
+        """`nightly` is the night's task (by default a sweep); `morning`, when given, the morning sync's."""
         self.huey = huey
         self.work_task: TaskWrapper = huey.task(name="work")(work)
         self.unfinished = unfinished_accounts
-        minute, hour, day, month, weekday = _cron(settings.schedule)
-        huey.periodic_task(crontab(minute, hour, day, month, weekday), name="nightly")(self.sweep)
+        zone = zone_of(settings.timezone)
+        huey.periodic_task(schedule(settings.schedule, zone), name="nightly")(nightly or self.sweep)
+        if morning is not None:
+            huey.periodic_task(schedule(settings.sync_schedule, zone, "IPPBOT_SYNC_SCHEDULE"),
+                               name="morning_sync")(morning)
         huey.periodic_task(crontab(f"*/{settings.sweep_minutes}"), name="sweep")(self.sweep)
 
     def trigger(self, account: str) -> None:
@@ -58,8 +73,29 @@ class Queue:
         return accounts
 
 
-def _cron(expression: str) -> tuple[str, str, str, str, str]:
+def zone_of(name: str | None) -> tzinfo | None:
+    """The zone named by `IPPBOT_TIMEZONE`, or None for the machine's."""
+    return ZoneInfo(name) if name else None
+
+
+def schedule(expression: str, zone: tzinfo | None, setting: str = "IPPBOT_SCHEDULE") -> Callable[[datetime], bool]:
+    """huey's periodic test for a cron expression read in `zone` (None: the machine's zone)."""
+    minute, hour, day, month, weekday = _cron(expression, setting)
+    try:
+        return in_zone(crontab(minute, hour, day, month, weekday, strict=True), zone)
+    except ValueError as exc:
+        raise ConfigError(f"{setting}: {expression!r}: {exc}") from exc
+
+
+def in_zone(test: Callable[[datetime], bool], zone: tzinfo | None) -> Callable[[datetime], bool]:
+    """`test` (a crontab) asked with huey's naive UTC time turned into the wall time of `zone`."""
+    def validate(timestamp: datetime) -> bool:
+        return test(timestamp.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None))
+    return validate
+
+
+def _cron(expression: str, setting: str = "IPPBOT_SCHEDULE") -> tuple[str, str, str, str, str]:
     parts = expression.split()
     if len(parts) != 5:
-        raise ConfigError(f"IPPBOT_SCHEDULE: {expression!r} is not a 5-field cron expression")
+        raise ConfigError(f"{setting}: {expression!r} is not a 5-field cron expression")
     return parts[0], parts[1], parts[2], parts[3], parts[4]
