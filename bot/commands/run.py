@@ -70,13 +70,13 @@ def _one_run(settings: Settings, ledger: Ledger, options: RunOptions) -> RunSumm
     try:
         summary = (DryRunner if options.dry_run else Runner)(settings, ledger, options).run()
     except Interrupted as stopped:  # the summary is written: the report says so, and one line what was left
-        report = write_report(run_dir)
+        report = write_report(run_dir, ledger=ledger, account=settings.email)
         stopped_summary = run_dir.read_summary()
         detail = (dry_run_interrupted(how(options.stop), report) if stopped_summary.dry_run
                   else interrupted_detail(stopped_summary, how(options.stop), report))
         _after(settings, stopped_summary, report)
         raise Interrupted(stopped.signal_name, stopped.signal_number, detail) from None
-    report = write_report(run_dir)
+    report = write_report(run_dir, ledger=ledger, account=settings.email)
     for line in dry_run_lines(summary) if summary.dry_run else [summary_line(summary)]:
         typer.echo(line)
     typer.echo(f"report: {report}")

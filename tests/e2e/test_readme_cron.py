@@ -75,6 +75,7 @@ def test_the_cron_lines_as_written_file_sync_and_file(server: tuple[Operator, Pa
     operator.ippbot("enqueue", str(wait_batch(tmp_path / "wait.yaml")), check=True)
     log = cron(operator, srv, night)
     assert "report: " in log
+    assert "synced" in log  # the night syncs after its run
     assert operator.states() == {"confirmed": 1, "waiting": 2}
     operator.portal.advance(7)
     assert "synced" in cron(operator, srv, morning)
