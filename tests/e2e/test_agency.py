@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 from support import MockPortal, Operator, assert_each_once, every_file, write_batch
 
-ACCOUNTS = ["acme@agency.example", "zeta@agency.example", "omega@agency.example"]
+ACCOUNTS = ["acme@agency.example", "zeta@agency.example", "omega@agency.example", "delta@agency.example",
+            "sigma@agency.example"]
 PASSWORDS = {email: f"Pw-{email.split('@')[0]}-Canary-7731" for email in ACCOUNTS}
 ENTRIES = 3
 
@@ -53,7 +54,8 @@ def batches(tmp_path: Path) -> list[str]:
 
 
 def test_one_run_works_every_account_each_on_its_own(portal: MockPortal, tmp_path: Path) -> None:
-    """Three accounts registered from the accounts file, three batches, one run: each entry once, on its account."""
+    """Five accounts registered from the accounts file, five batches, one run: each entry once, on its own account,
+    at most one submission in flight per account."""
     operator = agency(portal, tmp_path)
     for email in ACCOUNTS:
         operator.ippbot("account", "register", "--account", email, check=True)
@@ -65,9 +67,11 @@ def test_one_run_works_every_account_each_on_its_own(portal: MockPortal, tmp_pat
         [f"account {email}:" for email in ACCOUNTS]
     assert done.stdout.count("report: ") == len(ACCOUNTS)
     assert_each_once(portal, operator)
+    assert all(peak <= 1 for peak in portal.state()["max_submissions_in_flight"].values())
     table = operator.ippbot("status", check=True).stdout.splitlines()
     assert table[0].split() == ["ACCOUNT", "ENTRIES", "STATES"]
-    assert [line.split() for line in table[1:4]] == [[email, "3", "3", "confirmed"] for email in sorted(ACCOUNTS)]
+    assert [line.split() for line in table[1:len(ACCOUNTS) + 1]] == \
+        [[email, "3", "3", "confirmed"] for email in sorted(ACCOUNTS)]
     narrowed = operator.ippbot("status", "--json", "--account", "ZETA@agency.example", check=True).stdout
     assert {row["account"] for row in json.loads(narrowed)} == {"zeta@agency.example"}
     written = every_file(operator.data_dir)
@@ -85,5 +89,5 @@ def test_an_account_without_its_password_never_stops_the_others(portal: MockPort
     done = operator.ippbot("run")
     assert done.returncode == 3
     assert "ippbot: account zeta@agency.example: its password variable PW_ZETA is not set" in done.stderr
-    assert per_account(portal) == {"acme@agency.example": ENTRIES, "omega@agency.example": ENTRIES}
+    assert per_account(portal) == {email: ENTRIES for email in ACCOUNTS if email != "zeta@agency.example"}
     assert operator.ippbot("run", "--account", "nobody@agency.example").returncode == 2
