@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 import typer
 
+from bot.accounts import account_sources, accounts
 from bot.errors import EXIT_OK, Interrupted, IppbotError
 from bot.files import write_atomically
 from bot.run.interrupts import SIGNALS, Stop, how, routing
@@ -69,28 +70,43 @@ class Loop:
 
     def work(self, account: str) -> None:
         """A triggered run of `account`'s due entries, with its report (no sync: the night does that)."""
-        settings = self.settings.model_copy(update={"email": account})
+        settings = accounts(self.settings, account)[0] if self.settings.accounts_file is not None \
+            else self.settings.model_copy(update={"email": account})  # an accounts file's: its password and details
         with Ledger.open(settings) as ledger:
             run = self._run(settings, ledger)
             if run is not None:
                 self.report(settings, ledger, run)
 
     def night(self) -> bool:
-        """The nightly task: run, then sync (complaints waiting for an approval wake up), then the report.
+        """The nightly task, for each account in turn: run, then sync (complaints waiting for an approval wake
+        up), then the report.
 
-        The night counts as finished (for the morning's missed-night check) unless it was stopped or its
-        run failed as a whole (the portal unreachable, say); returns whether it did."""
+        The night counts as finished (for the morning's missed-night check) unless it was stopped or a
+        run failed as a whole (the portal unreachable, a missing secret); returns whether it did."""
         failures = len(self.failed)
-        with Ledger.open(self.settings) as ledger:
-            run = self._run(self.settings, ledger)
-            if self.stop is not None and self.stop.requested:
-                return False  # stopped mid-run: the night did not finish
-            self._sync(ledger)
-            self.report(self.settings, ledger, run)
+        for settings in self._accounts():
+            with Ledger.open(settings) as ledger:
+                run = self._run(settings, ledger)
+                if self.stop is not None and self.stop.requested:
+                    return False  # stopped mid-run: the night did not finish
+                self._sync(settings, ledger)
+                self.report(settings, ledger, run)
         if len(self.failed) > failures:
             return False
         Marks(self.settings.data_dir).put("night", self.clock())
         return True
+
+    def _accounts(self) -> list[Settings]:
+        """Each account's settings (the accounts file's, else the configured one); one whose secret is missing
+        is noted as failed and left out, never stopping the others."""
+        chosen: list[Settings] = []
+        for email, settings_of in account_sources(self.settings):
+            try:
+                chosen.append(settings_of())
+            except IppbotError as exc:
+                _LOG.error("worker.account_failed", account=email, error=str(exc))
+                self.failed.append(str(exc))
+        return chosen
 
     def morning(self) -> bool:
         """The morning sync: sync, write the report again, and tell the operator what it found for them;
@@ -100,10 +116,11 @@ class Loop:
         missed = missed_night(marks.get("night"), marks.get("morning"))
         if missed:
             self._missed(marks.get("night"), marks.get("morning"))
-        with Ledger.open(self.settings) as ledger:
-            self._sync(ledger)
-            report = self.report(self.settings, ledger, None)
-            self._found(ledger, report)
+        for settings in self._accounts():
+            with Ledger.open(settings) as ledger:
+                self._sync(settings, ledger)
+                report = self.report(settings, ledger, None)
+                self._found(settings, ledger, report)
         marks.put("morning", self.clock())
         return missed
 
@@ -114,17 +131,18 @@ class Loop:
         _LOG.warning("worker.missed_night", account=self.settings.email, last_night=night, last_morning=morning)
         self.tell(self.settings, missed_night_notice(self.settings.email, night, morning))
 
-    def _found(self, ledger: Ledger, report: Path | None) -> None:
+    def _found(self, settings: Settings, ledger: Ledger, report: Path | None) -> None:
         """Tell the operator what the sync found for them (nothing when nothing waits)."""
         from bot.run.notify import sync_notice
         from bot.run.report_data import account_view, snapshot
 
-        notice = sync_notice(account_view(snapshot(ledger, self.settings.email), self.clock().date()), report)
+        notice = sync_notice(account_view(snapshot(ledger, settings.email), self.clock().date()), report)
         if notice is not None:
-            self.tell(self.settings, notice)
+            self.tell(settings, notice)
 
     def _run(self, settings: Settings, ledger: Ledger) -> RunDir | None:
-        if not any(row.state in WORKABLE for row in ledger.rows()):
+        if not any(row.state in WORKABLE and (row.account or self.settings.email) == settings.email
+                   for row in ledger.rows()):
             _LOG.info("worker.nothing_to_do", account=settings.email)
             return None
         try:
@@ -137,11 +155,11 @@ class Loop:
             self.failed.append(str(exc))
             return None
 
-    def _sync(self, ledger: Ledger) -> None:
+    def _sync(self, settings: Settings, ledger: Ledger) -> None:
         try:
-            self.sync(self.settings, ledger)
+            self.sync(settings, ledger)
         except IppbotError as exc:  # the portal did not answer: the report shows what the ledger had
-            _LOG.error("worker.sync_failed", account=self.settings.email, error=str(exc))
+            _LOG.error("worker.sync_failed", account=settings.email, error=str(exc))
 
 
 def missed_night(last_night: datetime | None, last_morning: datetime | None) -> bool:
@@ -218,10 +236,9 @@ def queue(settings: Settings, stop: Stop | None = None, stopped: list[Interrupte
     morning are `loop`'s. `stop` is what the worker's signals go to; a run it stops is noted in `stopped`."""
     loop = loop or Loop(settings, stop, stopped if stopped is not None else [])
 
-    def unfinished() -> list[str]:
+    def unfinished() -> list[str]:  # every account with entries left, in order: the sweeper triggers each
         with Ledger.open(settings) as own:
-            pending = any(row.state in UNFINISHED for row in own.rows())
-        return [settings.email] if pending else []
+            return list(dict.fromkeys(row.account or settings.email for row in own.rows() if row.state in UNFINISHED))
 
     return Queue(make_huey(settings), settings, loop.work, unfinished, nightly=loop.night, morning=loop.morning)
 

@@ -183,3 +183,32 @@ def test_a_morning_that_finds_something_tells_the_operator(settings: Settings) -
     assert notice.summary == {"event": "sync", "account": settings.email, "counter_notices": 0,
                               "needs_operator": 1, "expiring": 0}
     assert "ACME (30612345)" in notice.text and "ippbot retry KEY" in notice.text
+
+
+def test_the_night_works_every_account_and_one_without_its_secret_never_stops_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With an accounts file the night runs, syncs and reports each account in turn with its own password; one
+    whose password is not set is noted (the night does not count as finished) and the others go on; the
+    sweeper triggers every account with entries left."""
+    accounts_file = tmp_path / "accounts.toml"
+    accounts_file.write_text("".join(f'[[account]]\nemail = "{name}@agency.example"\npassword_env = "PW_{name}"\n\n'
+                                     for name in ("acme", "zeta", "omega")), encoding="utf-8")
+    monkeypatch.setenv("PW_acme", "acme-secret")
+    monkeypatch.setenv("PW_omega", "omega-secret")
+    settings = Settings(_env_file=None, data_dir=tmp_path, accounts_file=accounts_file)  # type: ignore[call-arg]
+    with Ledger.open(settings) as ledger:
+        ledger.add([ipr_entry()], account="acme@agency.example")
+        ledger.add([ipr_entry("zeta-tm", number="31234567")], account="zeta@agency.example")
+    ran: list[tuple[str, str]] = []
+
+    def run(s: Settings, ledger: Ledger, stop: object) -> RunDir:
+        ran.append((s.email, s.password.get_secret_value()))
+        return RunDir(s.runs_dir, "r1")
+
+    night = Loop(settings, clock=Clock(NIGHT), run=run, sync=lambda s, ledger: None,
+                 report=lambda s, ledger, r: None, tell=lambda s, notice: None)
+    assert night.night() is False
+    assert ran == [("acme@agency.example", "acme-secret")]  # omega has nothing to work; zeta has no password
+    assert night.failed == ["account zeta@agency.example: its password variable PW_zeta is not set; "
+                            "export PW_zeta=... (the accounts file names it)"]
+    assert queue(settings, loop=night).unfinished() == ["acme@agency.example", "zeta@agency.example"]
