@@ -22,6 +22,7 @@ PatentType = Literal["invention", "utility_model", "design"]
 MarkKind = Literal["word", "figurative", "combination"]
 WorkType = Literal["software", "literary", "art", "photo", "music", "film", "other"]
 Kind = Literal["ipr", "complaint"]
+CounterNoticePolicy = Literal["ask", "reject", "accept"]
 
 CHINA_ONLY: frozenset[str] = frozenset({"taobao", "tmall", "1688"})
 MAX_LISTINGS = 300
@@ -138,6 +139,7 @@ class Complaint(_Model):
     evidence: tuple[Path, ...] = ()
     note: str = ""
     key: str | None = None
+    counter_notice: CounterNoticePolicy | None = None  # sync's answer to unanswered counter-notices; None: the setting
     on_portal: IprOnPortal | None = None
 
     @field_validator("listings")

@@ -32,6 +32,7 @@ IdentityType = Literal["individual", "enterprise"]
 RegistrantCategory = Literal["right_holder", "authorized_agent"]
 TraceMode = Literal["off", "on", "retain-on-failure"]
 LogFormat = Literal["auto", "json", "console"]
+CounterNoticePolicy = Literal["ask", "reject", "accept"]  # as bot.models' (settings import no models)
 
 
 class Settings(BaseSettings):
@@ -96,6 +97,10 @@ class Settings(BaseSettings):
     notify_webhook_secret: SecretStr | None = None  # signs it: X-Ippbot-Signature: sha256=<HMAC>
     notify_max_attach_mb: float = Field(default=5.0, gt=0)
     keep_runs_days: int = Field(default=30, ge=0)  # 0 keeps every run folder
+
+    # The wait: what `ippbot sync` answers of the counter-notices no one answered.
+    counter_notice_policy: CounterNoticePolicy = "ask"  # ask (remind), reject or accept; a complaint may override it
+    counter_notice_policy_days: int = Field(default=1, ge=0)  # only within this many working days of the deadline
 
     # Logs.
     log_format: LogFormat = "auto"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
+from datetime import date
 
 from bot.logs import step
 from bot.models import ComplaintStatus, IprStatus, Standing
@@ -12,6 +14,7 @@ from flows.pages.goodfaith import GoodFaith
 from flows.pages.ipr import IprManage
 
 FINAL_COMPLAINT = frozenset({"rejected", "closed", "withdrawn"})
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def read_iprs(ctx: FlowContext) -> list[IprStatus]:
@@ -52,6 +55,15 @@ def read_standing(ctx: FlowContext) -> Standing:
     """The account's Good Faith figures from the portal's Good Faith page."""
     with step(ctx.log, "read_status", "standing"):
         return GoodFaith(ctx).read()
+
+
+def read_portal_date(ctx: FlowContext) -> date | None:
+    """The portal's own date as the page open now shows it (`common.portal_date`), or None where it shows none."""
+    shown = ctx.selectors.page("common").get(ctx.page, "portal_date")
+    if shown.count() != 1:
+        return None
+    found = ISO_DATE.search(shown.inner_text())
+    return date.fromisoformat(found.group()) if found else None
 
 
 def counter_notices_waiting(complaints: list[ComplaintStatus]) -> list[tuple[str, str]]:

@@ -266,20 +266,22 @@ def status(
 
 
 @app.command()
-def sync() -> None:
-    """Read IPR review results and complaint statuses back from the portal into the ledger."""
+def sync(account: AccountOption = None) -> None:
+    """Read IPR review results and complaint statuses back from the portal into the ledger (every account's, or
+    --account's), then answer the counter-notices due soon by IPPBOT_COUNTER_NOTICE_POLICY."""
     settings = _settings()
     with stopping.stopped_at_once("sync"):
-        code = sync_command.sync_command(settings)
+        code = sync_command.sync_command(settings, account=account)
     _exit(code)
 
 
 @app.command()
 def standing(
     json_output: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    account: AccountOption = None,
 ) -> None:
     """The Good Faith standing as the portal shows it: takedown rate, counter-notice success rate, qualifies."""
-    _exit(standing_command.standing(_settings(), json_output))
+    _exit(standing_command.standing(_settings(), json_output, account))
 
 
 @app.command("counter-notices")
@@ -290,10 +292,11 @@ def counter_notices(
         int | None,
         typer.Option("--due-within", metavar="WORKING-DAYS", min=0, help="Only those due within N working days."),
     ] = None,
+    account: AccountOption = None,
 ) -> None:
     """Every counter-notice waiting for your answer: complaint, listing, the seller's statement, the deadline."""
     _exit(counter_notices_command.counter_notices(_settings(), as_json=json_output, sync_first=sync_first,
-                                                  due=due_within))
+                                                  due=due_within, account=account))
 
 
 WaitOption = Annotated[bool, typer.Option("--wait", help="If a run holds the account, wait for it to end.")]
@@ -315,9 +318,11 @@ def respond(
     file: Annotated[
         Path | None, typer.Option(metavar="DECISIONS.csv", help="Answers from a CSV: url,decision[,complaint,...].")
     ] = None,
+    account: AccountOption = None,
 ) -> None:
     """Answer counter-notices on the portal, each answer filed exactly once."""
-    _exit(respond_command.respond(_settings(), urls or [], respond_command.decision_of(accept, reject, file),
+    settings = account_command.chosen(_settings(), account)
+    _exit(respond_command.respond(settings, urls or [], respond_command.decision_of(accept, reject, file),
                                   complaint=complaint, note=note, evidence=evidence or [], wait=wait, file=file))
 
 
@@ -328,9 +333,11 @@ def withdraw(
         list[str] | None, typer.Option("--listing", metavar="URL", help="Withdraw only this listing (repeat it).")
     ] = None,
     wait: WaitOption = False,
+    account: AccountOption = None,
 ) -> None:
     """Withdraw a complaint, or some of its listings, on the portal (each filed exactly once)."""
-    _exit(withdraw_command.withdraw(_settings(), reference, listing or [], wait=wait))
+    settings = account_command.chosen(_settings(), account)
+    _exit(withdraw_command.withdraw(settings, reference, listing or [], wait=wait))
 
 
 @app.command()

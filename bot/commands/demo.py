@@ -1,8 +1,12 @@
 """`ippbot demo`: the whole story on embedded defaults, against a mock portal it starts itself.
 
 Serve the mock portal on a free port, register the account, enqueue the sample batch, run it,
-move the portal's clock so reviews and seller windows complete, sync, answer a counter-notice,
-and print the summary and the report's path. Everything lives in `DATA_DIR/demo/`, made anew.
+move the portal's clock so reviews and seller windows complete, sync; then the wait: the demo's
+operator rejects one counter-notice, the counter-notice policy (`reject`, within 3 working days of
+the deadline) answers every other at the next sync, one listing is withdrawn, the platform's
+reviews pass, and the standing is printed with the summary and the report's path. Every answer and
+the withdrawal go through the one exactly-once path (`bot.run.answers`). Everything lives in
+`DATA_DIR/demo/`, made anew.
 """
 
 from __future__ import annotations
@@ -20,18 +24,21 @@ import httpx
 import typer
 
 from bot import logs
-from bot.commands import enqueue, run, status, sync
+from bot.commands import enqueue, run, standing, status, sync
 from bot.errors import EXIT_OK, EnvironmentProblem
+from bot.run.answers import Target, act
 from bot.run.artifacts import latest_run
 from bot.run.contexts import command_flow
 from bot.run.runner import RunOptions
 from bot.settings import REPO_ROOT, Settings
+from bot.store.ledger import Ledger
 from flows.context import FlowContext
-from flows.read_status import answer_counter_notice, counter_notices_waiting, read_complaints
 from flows.register import mock_mailbox, register
-from flows.session import ensure_session, stored_session
+from flows.session import stored_session
 
 SAMPLE = REPO_ROOT / "fixtures" / "batches" / "sample.yaml"
+POLICY = {"counter_notice_policy": "reject", "counter_notice_policy_days": 3}  # the demo's: every one is due soon
+OPERATOR_NOTE = "Not an authorised reseller: the brand's distributor issued no such invoice."
 
 
 def start_portal(data_dir: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
@@ -81,6 +88,7 @@ def demo(base: Settings) -> int:
     shutil.rmtree(home, ignore_errors=True)
     with served_portal(home / "portal") as url:
         settings = base.model_copy(update={"portal_url": url, "data_dir": home, "email": "demo@brand.example"})
+        policy = settings.model_copy(update=POLICY)
         typer.echo(f"demo: mock portal at {url}, data in {home}")
         _chapter("register the account", lambda: _register(settings))
         _chapter("enqueue the sample batch", lambda: enqueue.enqueue(settings, [SAMPLE]))
@@ -88,8 +96,12 @@ def demo(base: Settings) -> int:
         _chapter("3 working days later: reviews done", lambda: _advance(url, 7, settings))
         code = _chapter("run: file the complaints", lambda: run.run(settings, _quiet()))
         _chapter("the sellers' 3 working days pass", lambda: _advance(url, 6, settings))
-        _chapter("answer a counter-notice", lambda: _answer_one(settings))
+        _chapter("the operator answers a counter-notice", lambda: _answer_one(settings))
+        _chapter("sync: the policy (reject) answers the rest", lambda: sync.sync_command(policy))
+        _chapter("withdraw a listing", lambda: _withdraw_one(settings))
+        _chapter("2 working days later: the platform's reviews done", lambda: _advance(url, 3, settings))
         status.status(settings, as_json=False)
+        _chapter("the standing", lambda: standing.standing(settings, as_json=False))
         _the_end(settings)
     return code
 
@@ -121,15 +133,29 @@ def _advance(url: str, days: int, settings: Settings) -> int:
 
 
 def _answer_one(settings: Settings) -> None:
-    with _demo_flow(settings) as ctx:
-        ensure_session(ctx)
-        waiting = counter_notices_waiting(read_complaints(ctx, open_only=True))
+    """The operator's own answer: the first counter-notice waiting, rejected with a note."""
+    with Ledger.open(settings) as ledger:
+        waiting = ledger.listings(account=settings.email, state="counter_noticed")
         if not waiting:
             typer.echo("no counter-notice is waiting")
             return
-        reference, url = waiting[0]
-        answer_counter_notice(ctx, reference, url, accept=False)
-        typer.echo(f"rejected the counter-notice on {url} ({reference}): the platform reviews it")
+        first = waiting[0]
+        [done] = act(settings, ledger, [Target("answer", first.complaint, first.url, "reject", OPERATOR_NOTE)],
+                     wait=True, say=typer.echo)
+    typer.echo(f"rejected the counter-notice on {first.url} ({first.complaint}): the platform reviews it"
+               if done.result in {"filed", "already"} else done.line)
+
+
+def _withdraw_one(settings: Settings) -> None:
+    """The operator takes one listing back: the first whose counter-notice the platform now reviews."""
+    with Ledger.open(settings) as ledger:
+        open_ones = ledger.listings(account=settings.email, state="answered")
+        if not open_ones:
+            typer.echo("no open listing to withdraw")
+            return
+        [done] = act(settings, ledger, [Target("withdraw", open_ones[0].complaint, open_ones[0].url)], wait=True,
+                     say=typer.echo)
+    typer.echo(done.line)
 
 
 

@@ -1,4 +1,7 @@
-"""`ippbot standing`: the account's Good Faith Program standing as the portal's Good Faith page shows it."""
+"""`ippbot standing`: the account's Good Faith Program standing as the portal's Good Faith page shows it.
+
+`--account EMAIL` reads that account's (of the accounts file; with an accounts file of one account, that one).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import json
 
 import typer
 
+from bot.commands.account import chosen
 from bot.errors import EXIT_OK
 from bot.models import Standing
 from bot.run.preflight import check_data_dir, check_portal
@@ -16,8 +20,9 @@ from bot.store.ledger import Ledger
 THRESHOLDS = "at least 90% takedowns and at most 5% successful counter-notices over the last 3 months"
 
 
-def standing(settings: Settings, as_json: bool) -> int:
+def standing(settings: Settings, as_json: bool, account: str | None = None) -> int:
     """Read the Good Faith page, keep today's reading, print it (a portal that does not answer: exit 3)."""
+    settings = chosen(settings, account)
     check_portal(settings)
     check_data_dir(settings)
     read = read_standing_now(settings)

@@ -7,20 +7,44 @@ those filed by hand before ippbot too, is kept as a known record (`Ledger.keep_p
 Every listing of every complaint is kept in the ledger's names, with the date it changed
 (`Ledger.keep_listings`); a complaint read once finished, with every listing final, is not opened
 again. The Good Faith page is read, one reading a day kept (`Ledger.keep_standing`).
-It only reads the portal, and writes only known records and review statuses: safe beside a run.
+Reading only reads the portal, and writes only known records and review statuses: safe beside a run.
+
+Then the counter-notice policy (`bot.run.policy`): the unanswered counter-notices within
+`IPPBOT_COUNTER_NOTICE_POLICY_DAYS` working days of their deadline are answered as their complaint's
+policy says, through the exactly-once path of `ippbot respond` (`bot.run.answers.act`) and under the
+account's lease: if a run holds it, nothing is answered and the result says so (the next sync
+answers them). Those whose policy is `ask` become reminders (a log line, and a line of the output).
+The day is the portal's own where its pages show it, else the machine's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import date
+from typing import cast
 
-from bot.models import ComplaintStatus, IprStatus, Standing
+import structlog
+
+from bot.errors import EnvironmentProblem
+from bot.models import ComplaintStatus, CounterNoticePolicy, IprStatus, Standing
+from bot.run.answers import Outcome, Target, act
 from bot.run.contexts import command_flow
+from bot.run.policy import plan
 from bot.settings import Settings
 from bot.store.ledger import Ledger
-from flows.read_status import counter_notices_waiting, read_complaints, read_iprs, read_standing
+from bot.store.listings import working_days_left
+from bot.store.records import ListingRow
+from flows.read_status import (
+    counter_notices_waiting,
+    read_complaints,
+    read_iprs,
+    read_portal_date,
+    read_standing,
+)
 from flows.session import ensure_session, stored_session
+
+POLICY_NOTE = "Answered by the complainant's counter-notice policy."
 
 
 @dataclass
@@ -32,6 +56,15 @@ class SyncResult:
     standing: Standing | None = None
     updated: int = 0
     listings_changed: int = 0
+    portal_date: date | None = None  # the portal's own day, where its pages show it
+    answered: list[Outcome] = field(default_factory=list)  # what the counter-notice policy filed
+    reminders: list[ListingRow] = field(default_factory=list)  # `ask`: due soon, for the operator
+    left_for_later: str = ""  # why the policy's answers wait for the next sync (a run holds the lease)
+
+    @property
+    def today(self) -> date:
+        """The day deadlines are counted from: the portal's where shown, else the machine's."""
+        return self.portal_date or date.today()
 
     @property
     def duplicate_iprs(self) -> dict[str, list[str]]:
@@ -57,8 +90,10 @@ def read_portal(settings: Settings, known_final: Collection[str] = ()) -> SyncRe
     with command_flow(settings, "sync", storage_state=stored_session(settings.session_file),
                       logger="ippbot.sync") as ctx:
         ensure_session(ctx)
-        return SyncResult(iprs=read_iprs(ctx), complaints=read_complaints(ctx, known_final=known_final),
-                          standing=read_standing(ctx))
+        result = SyncResult(iprs=read_iprs(ctx), complaints=read_complaints(ctx, known_final=known_final),
+                            standing=read_standing(ctx))
+        result.portal_date = read_portal_date(ctx)
+        return result
 
 
 def apply(ledger: Ledger, result: SyncResult, account: str) -> SyncResult:
@@ -86,9 +121,34 @@ def _keep_copies(ledger: Ledger, result: SyncResult) -> None:
             ledger.note_copies(row.key, doubled[row.portal_ref])
 
 
-def sync(settings: Settings, ledger: Ledger) -> SyncResult:
-    """Read the portal and update the ledger."""
-    return apply(ledger, read_portal(settings, ledger.finished_complaints(settings.email)), settings.email)
+def sync(settings: Settings, ledger: Ledger, *, say: Callable[[str], None] = print) -> SyncResult:
+    """Read the portal, update the ledger, then answer by the counter-notice policy what falls due."""
+    result = apply(ledger, read_portal(settings, ledger.finished_complaints(settings.email)), settings.email)
+    return apply_policy(settings, ledger, result, say=say)
+
+
+def apply_policy(settings: Settings, ledger: Ledger, result: SyncResult, *,
+                 say: Callable[[str], None] = print) -> SyncResult:
+    """File the policy's answers once each (under the lease; a run holding it leaves them for the next sync)
+    and keep the reminders for what waits on the operator."""
+    overrides = cast(dict[str, CounterNoticePolicy], ledger.complaint_policies())
+    chosen = plan(ledger.listings(account=settings.email, state="counter_noticed"), result.today,
+                  default=settings.counter_notice_policy, days=settings.counter_notice_policy_days,
+                  overrides=overrides)
+    result.reminders = chosen.reminders
+    log = structlog.get_logger("ippbot.sync")
+    for row in chosen.reminders:
+        log.warning("counter_notice.reminder", complaint=row.complaint, url=row.url,
+                    deadline=row.deadline.isoformat() if row.deadline else None,
+                    working_days_left=working_days_left(result.today, row.deadline) if row.deadline else None)
+    targets = [Target("answer", row.complaint, row.url, decision, note=POLICY_NOTE) for row, decision in chosen.answers]
+    if targets:
+        try:
+            result.answered = act(settings, ledger, targets, wait=False, say=say)
+        except EnvironmentProblem as busy:  # a run holds the account's lease (act waits for no one here)
+            result.left_for_later = f"{busy.message}: the policy's {len(targets)} answers wait for the next sync"
+            log.warning("counter_notice.policy_deferred", reason=busy.message, answers=len(targets))
+    return result
 
 
 def read_standing_now(settings: Settings) -> Standing:

@@ -4,7 +4,8 @@
 portal's complaint pages show it (`keep_listings`), in the ledger's names (`LISTING_STATES`,
 mapped from the portal's labels in `selectors/complaint_detail.toml`), with the portal's date of
 its last change and, for a counter-notice, the seller's statement, its chance and the
-complainant's deadline. A listing's `seen_at` moves only when its state does. `keep_standing`
+complainant's deadline. A listing's `seen_at` moves only when its state does. `complaint_policies`
+reads each filed complaint's own counter-notice policy from its entry. `keep_standing`
 keeps one Good Faith reading a day (the last of the day wins). Known records: nothing here moves
 an entry, so a sync may write them beside a run.
 
@@ -22,7 +23,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from bot.models import ComplaintStatus, ListingStatus, Standing
 from bot.store.records import ListingRow, StandingRow
-from bot.store.schema import listing_table, standing_table
+from bot.store.schema import entry_table, listing_table, standing_table
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -86,6 +87,15 @@ class ListingCalls:
                                                    .where(columns.account == account)):
                 found[ref] = found.get(ref, True) and status in FINAL_COMPLAINT and state in FINAL_LISTING
         return {ref for ref, final in found.items() if final}
+
+    def complaint_policies(self) -> dict[str, str]:
+        """complaint reference -> the counter-notice policy its batch gave it (`counter_notice:`), for those
+        that gave one: what `ippbot sync` answers of its counter-notices no one answered."""
+        columns = entry_table.c
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(columns.portal_ref, columns.payload).where(
+                columns.kind == "complaint", columns.portal_ref.is_not(None))).all()
+        return {ref: payload["counter_notice"] for ref, payload in rows if payload.get("counter_notice")}
 
     def keep_standing(self, account: str, standing: Standing, *, now: datetime | None = None) -> StandingRow:
         """Keep today's Good Faith reading (one a day: a later reading of the day replaces it)."""

@@ -52,7 +52,7 @@ def test_json_lists_the_accounts_counter_notices_with_deadline_and_statement(
     first, second = listed(settings, capsys)
     assert first == {"complaint": "CP-000001", "url": "https://www.aliexpress.com/item/2.html",
                      "deadline": "2026-03-03", "working_days_left": 1, "chance": 1,
-                     "statement": "We are a reseller.", "since": None}
+                     "statement": "We are a reseller.", "since": None, "account": "brand@example.com"}
     assert (second["url"], second["working_days_left"]) == ("https://www.aliexpress.com/item/3.html", 4)
 
 
