@@ -143,7 +143,15 @@ class BrowserSession:
 
 
 def _abort(route: Route) -> None:
-    route.abort()
+    """Refuse an asset the run does not need. Blocking is best-effort: a request the browser already
+    settled (a headed, slowed-down page may have dropped it) is left alone, never an error in the flow,
+    since the handler's error would surface in whatever page call is running (seen: "Route is already
+    handled!" raised out of a confirmation's read)."""
+    try:
+        route.abort()
+    except PlaywrightError as exc:
+        if "already handled" not in str(exc):
+            raise
 
 
 @contextmanager
