@@ -8,7 +8,9 @@ ones (`PortalRejected`, `PortalChanged`, `NeedsHuman`) fail at once.
 
 The delay is exponential back-off with full jitter, floored at `retry_base_s` and capped
 at `retry_max_s` (`backoff_delay`, a pure function). A `RateLimited` error's Retry-After
-is a minimum.
+is a minimum, waited out inside the step only up to `STEP_WAIT_LIMIT_S`: a longer one is raised
+at once, and the runner holds the whole account for it (in the ledger, across runs) and leaves
+its entries for a later run, instead of one step sleeping for an hour.
 
 The same base and cap space an entry's later attempts, each a claim by a run
 (`next_attempt_delay`), but with half the ceiling kept: the wait after attempt n is between
@@ -38,6 +40,8 @@ from structlog.typing import FilteringBoundLogger
 
 from bot.errors import IprNotApproved, PortalMaintenance, RateLimited, SubmitOutcomeUnknown, is_transient
 from bot.settings import Settings
+
+STEP_WAIT_LIMIT_S = 120.0  # the longest Retry-After one step waits out; a longer one ends the step
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -91,12 +95,20 @@ def build_retrying(
     """
     return tenacity.Retrying(
         sleep=sleep,
-        stop=tenacity.stop_after_attempt(settings.retry_attempts),
+        stop=tenacity.stop_any(tenacity.stop_after_attempt(settings.retry_attempts), _ToldToWaitLong()),
         wait=_Wait(settings.retry_base_s, settings.retry_max_s, rng or random.Random()),
         retry=tenacity.retry_if_exception(should_retry),
         before_sleep=_log_sleep(log or structlog.get_logger("ippbot.retry")),
         reraise=True,
     )
+
+
+class _ToldToWaitLong(tenacity.stop.stop_base):
+    """tenacity stop condition: the portal's Retry-After is longer than a step waits (`STEP_WAIT_LIMIT_S`)."""
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        return isinstance(exc, RateLimited) and (exc.retry_after_s or 0) > STEP_WAIT_LIMIT_S
 
 
 class _Wait:

@@ -59,7 +59,8 @@ def run(settings: Settings, options: RunOptions, account: str | None = None) -> 
             if watched:
                 options.progress = bar
                 options.console_level = options.console_level or "warning"
-            if settings.accounts_file is None and account is None:
+            if settings.accounts_file is None:  # one account: `--account` may only name it
+                account_sources(settings, account)
                 return _ended(_one_run(settings, ledger, options))
             return _ended_turns(_turns(settings, ledger, options, account))
 
@@ -99,7 +100,11 @@ def _turns(settings: Settings, ledger: Ledger, options: RunOptions, only: str | 
         typer.echo(f"account {of.email}:")
         return _one_run(of, ledger, replace(options, limit=limit, run_id=run_id))
 
-    turns = take_turns(account_sources(settings, only), work, options.run_id, options.limit)
+    sources = account_sources(settings, only)
+    turns = take_turns(sources, work, options.run_id, options.limit, has_work=ledger.has_work)
+    if not turns:
+        typer.echo(f"nothing to work for {plural(len(sources), 'account', 'accounts')}; ledger: "
+                   + (", ".join(f"{n} {state}" for state, n in ledger.counts().items() if n) or "empty"))
     for turn in turns:
         if turn.problem is not None:
             typer.echo(f"ippbot: {turn.line}", err=True)
@@ -109,7 +114,8 @@ def _turns(settings: Settings, ledger: Ledger, options: RunOptions, only: str | 
 def _ended(summary: RunSummary) -> int:
     if summary.dry_run:
         return EXIT_OK if filled_all(summary) else EXIT_FAILED
-    return EXIT_OK if all(e.state == "confirmed" for e in summary.entries) else EXIT_FAILED
+    done = all(e.state == "confirmed" for e in summary.entries) and summary.held_until is None
+    return EXIT_OK if done else EXIT_FAILED  # an account the portal holds has work left undone
 
 
 def _ended_turns(turns: list[Turn]) -> int:
@@ -135,7 +141,9 @@ def summary_line(summary: RunSummary) -> str:
         ended += f", the first tried again from {min(later)}" if later else ""
         head += f" ({ended})"
     counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items() if n) or "empty"
-    return f"{head}; ledger: {counts}"
+    held = (f"; the portal asked this account to wait until {summary.held_until} ({summary.held_why}): "
+            "nothing is sent for it before then, and the next run goes on" if summary.held_until else "")
+    return f"{head}; ledger: {counts}{held}"
 
 
 def interrupted_detail(summary: RunSummary, asked: str, report: Path) -> str:

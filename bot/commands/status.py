@@ -8,7 +8,8 @@ proved absent, what answered the click (from its history), not the ledger's "rec
 portal". Below the table, each complaint the last `ippbot sync` read has its listings counted per
 state (the ledger's names). `--json` is the ledger's rows as they are, a complaint's with `listings`
 ({state: count}). Last, the check records a dry run or a stopped run left on the portal unfiled are
-counted (`Ledger.left_checks`).
+counted (`Ledger.left_checks`), and each account the portal asked to wait (a long Retry-After) says
+until when (`Ledger.held_off`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def status(settings: Settings, as_json: bool, account: str | None = None) -> int
             return EXIT_OK
         table = [_cells(row, ledger) for row in rows]
         left = ledger.left_checks()
+        held = [held_line(email, wait.until.isoformat(timespec="seconds"), wait.reason)
+                for email in sorted({row.account or settings.email for row in rows})
+                if (wait := ledger.held_off(email)) is not None]
     if not table and not counts:
         typer.echo(EMPTY)
         return EXIT_OK
@@ -63,7 +67,17 @@ def status(settings: Settings, as_json: bool, account: str | None = None) -> int
     if left:
         typer.echo("")
         typer.echo(left_line(left))
+    if held:
+        typer.echo("")
+    for line in held:
+        typer.echo(line)
     return EXIT_OK
+
+
+def held_line(account: str, until: str, why: str) -> str:
+    """An account the portal asked to wait: until when, why, and that the runs honour it."""
+    return (f"account {account} waits until {until}, as the portal asked ({why}); "
+            "`ippbot run` sends nothing for it before then")
 
 
 def left_line(left: list[tuple[str, str]]) -> str:

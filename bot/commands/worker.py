@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from bot.run.artifacts import RunDir
     from bot.run.notify import Notice
 
-WORKABLE = ("pending", "claimed", "submitting", "unknown")  # what a run can do something with now
 _LOG = structlog.get_logger("ippbot.worker")
 
 
@@ -141,8 +140,7 @@ class Loop:
             self.tell(settings, notice)
 
     def _run(self, settings: Settings, ledger: Ledger) -> RunDir | None:
-        if not any(row.state in WORKABLE and (row.account or self.settings.email) == settings.email
-                   for row in ledger.rows()):
+        if not ledger.has_work(settings.email):
             _LOG.info("worker.nothing_to_do", account=settings.email)
             return None
         try:

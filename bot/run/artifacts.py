@@ -112,6 +112,8 @@ class RunSummary(BaseModel):
     entries: list[EntryResult] = Field(default_factory=list)
     interrupted: str | None = None  # the signal that stopped the run at a safe point (SIGINT, SIGTERM)
     dry_run: bool = False  # `ippbot run --dry-run`: nothing was filed and no entry moved
+    held_until: str | None = None  # the portal asked the account to wait until then (a long Retry-After)
+    held_why: str | None = None  # what it said (a 429, the maintenance page)
 
 
 class RunDir:

@@ -167,7 +167,12 @@ class Runner:
         if not self._portal_lets_us():
             return
         with sync_playwright() as pw, open_browser(self.settings, pw) as browser:
-            self._preflight(browser)
+            try:
+                self._preflight(browser)
+            except RateLimited as exc:  # told to wait longer than a step waits: the account is held, the run ends
+                if not self._hold_for(exc):
+                    raise
+                return
             self._settle_in_doubt(browser)
             self._work(browser)
 
@@ -204,6 +209,8 @@ class Runner:
     def _settle_in_doubt(self, browser: BrowserSession) -> None:
         for record in self.ledger.in_doubt(self.account):
             self.stop.check()
+            if not self._portal_lets_us():  # a look-up was told to wait: the rest are looked up later
+                return
             if record.state == "unknown":
                 self._reconcile(browser, record)
 
@@ -353,12 +360,18 @@ class Runner:
         elif isinstance(exc, PermanentPortalError):
             self.ledger.fail(record.key, message, version=state["version"])
         else:
-            delay = self.backoff.delay(record.key, current.attempts)
-            if isinstance(exc, RateLimited) and exc.retry_after_s is not None:  # the portal's word: the account's
-                delay = max(delay, exc.retry_after_s)
-                self.ledger.hold_off(self.account, datetime.now(UTC) + timedelta(seconds=exc.retry_after_s), message)
+            delay = max(self.backoff.delay(record.key, current.attempts), self._hold_for(exc))
             self.ledger.retry_later(record.key, message, delay, version=state["version"])
         self.log.warning("entry.failed", entry=record.key, error=type(exc).__name__, detail=message)
+
+    def _hold_for(self, exc: BaseException) -> float:
+        """The portal's Retry-After, if `exc` carries one, held for the whole account (in the ledger, so the
+        next run honours it too); its seconds, else 0."""
+        if not isinstance(exc, RateLimited) or exc.retry_after_s is None:
+            return 0.0
+        until = datetime.now(UTC) + timedelta(seconds=exc.retry_after_s)
+        self.ledger.hold_off(self.account, until, f"{plain_message(exc)}, Retry-After {exc.retry_after_s:.0f} s")
+        return exc.retry_after_s
 
     def _inspect(self, page: Page, exc: BaseException) -> None:
         """Hand the failed page to the operator (the Inspector, in a headed run with pause-on-failure)."""
@@ -422,7 +435,9 @@ class Runner:
         """
         if outcome.error is not None and not result.reconciled:
             result.cause = plain_message(outcome.error)  # "no confirmation after the submit: the portal answered 503"
-        if outcome.in_doubt:
+        if outcome.in_doubt:  # the look-up failed: unknown it stays; a Retry-After it met holds the account
+            if outcome.lookup_error is not None:
+                self._hold_for(root_cause(outcome.lookup_error))
             return True
         record = self.ledger.get(key)
         self.ledger.reconcile(key, outcome.found, proof_absent=outcome.absent, version=record.version)
@@ -446,6 +461,8 @@ class Runner:
         self.summary.finished_at = _now_iso()
         self.summary.counts = {str(k): v for k, v in self.ledger.counts().items()}
         self.summary.interrupted = self.stop.signal_name or None
+        if (held := self.ledger.held_off(self.account)) is not None:
+            self.summary.held_until, self.summary.held_why = held.until.isoformat(timespec="seconds"), held.reason
         self.run_dir.write_summary(self.summary)
 
 

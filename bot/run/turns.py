@@ -3,14 +3,17 @@
 An agency's accounts share one ledger and one command: `ippbot run` works every account of the
 accounts file (`--account` narrows it), one entry at a time per account as always, in turns
 of `TURN_ENTRIES` entries, round and round until each account's line is empty (or its
-`--limit` is reached), so that a big catalogue does not starve the others. Each turn is one
+`--limit` is reached), so that a big catalogue does not starve the others. An account with
+nothing a run could work (`Ledger.has_work`) gets no turn: no browser, no log-in, no run folder;
+nor does one whose last turn left it nothing (a turn of exactly `TURN_ENTRIES`). Each turn is one
 run of `bot.run.runner.Runner` for that account, with its own lease, session, run id and
 report (`<run id>-<turn>`).
 
 What stops one account never stops another: a run of that account holding its lease
 (`AccountBusy`), a missing secret or a portal problem (`IppbotError`s but `Interrupted`) are
 noted in its `Turn` and its turns end, the others go on. A human check parks that account's
-remaining work (the runner does) and its turns end. Ctrl-C or SIGTERM ends them all, at the
+remaining work (the runner does) and its turns end; one met at its log-in leaves its entries as they
+were, and its line says how a person logs it in. Ctrl-C or SIGTERM ends them all, at the
 running turn's safe point.
 """
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.errors import Interrupted, IppbotError, first_line
+from bot.errors import Interrupted, IppbotError, NeedsHuman, first_line
 from bot.run.artifacts import RunSummary
 from bot.settings import Settings
 
@@ -45,14 +48,20 @@ class Turn:
         if self.problem is None:
             return ""
         said = first_line(self.problem)
-        return said if said.startswith(f"account {self.account}") else f"account {self.account}: {said}"
+        said = said if said.startswith(f"account {self.account}") else f"account {self.account}: {said}"
+        if isinstance(self.problem, NeedsHuman):  # at its log-in: a person logs in once, and its work goes on
+            said += (f"; its entries wait: log in by hand with `ippbot account login --account {self.account} "
+                     f"--headed --pause-on-failure`, then `ippbot run --account {self.account}`")
+        return said
 
 
 def take_turns(accounts: list[tuple[str, Callable[[], Settings]]], work: WorkTurn, run_id: str,
-               limit: int | None = None, turn_entries: int = TURN_ENTRIES) -> list[Turn]:
-    """Work each account `turn_entries` entries at a time, in the order given, until none has more."""
+               limit: int | None = None, turn_entries: int = TURN_ENTRIES,
+               has_work: Callable[[str], bool] = lambda _: True) -> list[Turn]:
+    """Work each account `turn_entries` entries at a time, in the order given, until none has more
+    (`has_work`, asked before each turn)."""
     left = {email: limit for email, _ in accounts}  # None: no limit
-    line = list(accounts)
+    line = [(email, settings_of) for email, settings_of in accounts if has_work(email)]
     turns: list[Turn] = []
     while line:
         again = []
@@ -65,7 +74,7 @@ def take_turns(accounts: list[tuple[str, Callable[[], Settings]]], work: WorkTur
             quota = left[email]
             left[email] = None if quota is None else quota - worked
             parked = any(e.state == "needs_human" for e in turn.summary.entries)
-            if worked >= turn_entries and left[email] != 0 and not parked:
+            if worked >= turn_entries and left[email] != 0 and not parked and has_work(email):
                 again.append((email, settings_of))
         line = again
     return turns

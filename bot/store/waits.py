@@ -3,7 +3,9 @@
 `WaitCalls` is mixed into `bot.store.ledger.Ledger`. The runner notes the portal's word for the
 whole account (`hold_off`) when an entry meets it, and every run of that account, this one and
 the next (the worker's, the cron's, another host's), asks `held_off` before it sends anything.
-A later word replaces an earlier one only when it asks for longer.
+A later word replaces an earlier one only when it asks for longer. `has_work` tells whether a run of
+an account would find anything to do at all, so that one with nothing starts no browser and logs in
+to nothing.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 
-from bot.store.schema import wait_table
+from bot.store.queries import _claimable_by
+from bot.store.schema import entry_table, wait_table
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["HeldOff", "WaitCalls"]
+__all__ = ["WORKABLE", "HeldOff", "WaitCalls"]
+
+WORKABLE = ("pending", "claimed", "submitting", "unknown")  # what a run can do something with now
 
 
 class HeldOff(NamedTuple):
@@ -57,3 +62,9 @@ class WaitCalls:
                 conn.execute(delete(wait_table).where(wait_table.c.account == account))
                 return None
             return HeldOff(row.not_before, row.reason)
+
+    def has_work(self, account: str) -> bool:
+        """Whether `account` has an entry a run could do something with (its own, or one pinned to no account)."""
+        query = select(exists().where(entry_table.c.state.in_(WORKABLE), _claimable_by(account)))
+        with self._engine.connect() as conn:
+            return bool(conn.execute(query).scalar())

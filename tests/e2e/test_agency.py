@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
-from support import MockPortal, Operator, assert_each_once, every_file, write_batch
+from support import MockPortal, Operator, assert_each_once, every_file, make_settings, write_batch
 
 ACCOUNTS = ["acme@agency.example", "zeta@agency.example", "omega@agency.example", "delta@agency.example",
             "sigma@agency.example"]
@@ -91,3 +91,48 @@ def test_an_account_without_its_password_never_stops_the_others(portal: MockPort
     assert "ippbot: account zeta@agency.example: its password variable PW_ZETA is not set" in done.stderr
     assert per_account(portal) == {email: ENTRIES for email in ACCOUNTS if email != "zeta@agency.example"}
     assert operator.ippbot("run", "--account", "nobody@agency.example").returncode == 2
+
+
+def test_a_429_on_one_account_holds_that_account_alone(portal: MockPortal, tmp_path: Path) -> None:
+    """A 429 with a long Retry-After met by one account's run: the account sends nothing until then, in that run and
+    the next, whose other accounts' work is done; `run` and `status` say until when."""
+    held, other = ACCOUNTS[0], ACCOUNTS[1]
+    operator = agency(portal, tmp_path)
+    for email in (held, other):
+        operator.ippbot("account", "register", "--account", email, check=True)
+    paths = batches(tmp_path)
+    operator.ippbot("enqueue", paths[0], check=True)
+    portal.faults(rate_limit=6, rate_window_s=3600)  # a few requests, then 429 with a Retry-After of about an hour
+    first = operator.ippbot("run", "--account", held)
+    assert first.returncode == 1 and portal.fired().get("rate_limit") == 1  # told once, and it stopped asking
+    assert "the portal asked this account to wait until " in first.stdout
+    portal.faults()  # the portal would answer now: the account still waits as it was told
+    filed_before = per_account(portal)
+    operator.ippbot("enqueue", paths[1], check=True)
+    second = operator.ippbot("run")
+    assert second.returncode == 1  # the held account's work is not done
+    lines = second.stdout.splitlines()
+    assert [line for line in lines if line.startswith("account ")] == [f"account {held}:", f"account {other}:"]
+    assert "0 entries worked" in lines[1] and "the portal asked this account to wait until " in lines[1]
+    assert per_account(portal) == filed_before + Counter({other: ENTRIES})
+    assert Counter(row["state"] for row in operator.status() if row["account"] == held) == \
+        {"pending": ENTRIES - filed_before[held], "confirmed": filed_before[held]}
+    assert f"account {held} waits until " in operator.ippbot("status", check=True).stdout
+
+
+def test_a_slider_on_one_account_parks_that_account_alone(portal: MockPortal, tmp_path: Path) -> None:
+    """One account must log in again and meets the slider: its entries wait, as they were, for a person to log it
+    in (its line says how), and the others finish."""
+    parked = ACCOUNTS[2]
+    operator = agency(portal, tmp_path)
+    for email in ACCOUNTS[:3]:
+        operator.ippbot("account", "register", "--account", email, check=True)
+    operator.ippbot("enqueue", *batches(tmp_path)[:3], check=True)
+    make_settings(portal.url, operator.data_dir, email=parked).session_file.unlink()
+    portal.faults(captcha_login="on")
+    done = operator.ippbot("run")
+    assert done.returncode == 1
+    assert per_account(portal) == dict.fromkeys(ACCOUNTS[:2], ENTRIES)
+    assert {row["state"] for row in operator.status() if row["account"] == parked} == {"pending"}
+    assert (f"ippbot: account {parked}: the portal shows a slider check meant for a person" in done.stderr
+            and f"`ippbot account login --account {parked} --headed --pause-on-failure`" in done.stderr)

@@ -19,7 +19,7 @@ from bot.errors import (
     RateLimited,
     SubmitOutcomeUnknown,
 )
-from bot.retry import backoff_delay, build_retrying, classify, next_attempt_delay
+from bot.retry import STEP_WAIT_LIMIT_S, backoff_delay, build_retrying, classify, next_attempt_delay
 from bot.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -101,6 +101,25 @@ def test_retry_after_is_waited_at_least() -> None:
     with pytest.raises(PortalTimeout):
         build_retrying(settings(attempts=3), sleep=sleeps.append, rng=Ceiling())(call)
     assert sleeps == [30, 4.0]
+
+
+def test_a_retry_after_longer_than_a_step_waits_is_raised_at_once() -> None:
+    """Told to come back in an hour, the step does not sleep an hour: the error goes up for the runner to hold
+    the account; one at the limit is still waited out."""
+    sleeps: list[float] = []
+    calls, call = failing(RateLimited(retry_after_s=3600))
+    with pytest.raises(RateLimited):
+        build_retrying(settings(attempts=3), sleep=sleeps.append, rng=Ceiling())(call)
+    assert (len(calls), sleeps) == (1, [])
+    told = iter([RateLimited(retry_after_s=STEP_WAIT_LIMIT_S)])
+
+    def at_limit() -> str:
+        for error in told:
+            raise error
+        return "ok"
+
+    assert build_retrying(settings(attempts=3), sleep=sleeps.append, rng=Ceiling())(at_limit) == "ok"
+    assert sleeps == [STEP_WAIT_LIMIT_S]
 
 
 @pytest.mark.parametrize(
