@@ -4,7 +4,8 @@
 it prints what it would have filed, entry by entry, and exits 1 when some entry could not be filled.
 
 With an accounts file (`IPPBOT_ACCOUNTS_FILE`) it works every account in turns (`bot.run.turns`),
-each turn a run with its own report; `--account EMAIL` narrows it to one.
+each turn a run with its own report, and then writes the all-accounts page (`all accounts: PATH`);
+`--account EMAIL` narrows it to one.
 
 Ctrl-C and SIGTERM stop the run at a safe point (`bot.run.interrupts`): the report is written and
 says so, one line on stderr names what was left in flight and that the next run settles it, and
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from bot.accounts import account_sources
+from bot.commands.report import all_accounts_page
 from bot.errors import EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, ConfigError, EnvironmentProblem, Interrupted
 from bot.run.artifacts import EntryResult, RunDir, RunSummary
 from bot.run.dryrun import DryRunner, dry_run_lines, filled_all
@@ -62,7 +64,10 @@ def run(settings: Settings, options: RunOptions, account: str | None = None) -> 
             if settings.accounts_file is None:  # one account: `--account` may only name it
                 account_sources(settings, account)
                 return _ended(_one_run(settings, ledger, options))
-            return _ended_turns(_turns(settings, ledger, options, account))
+            turns = _turns(settings, ledger, options, account)
+            if not options.dry_run and (every := all_accounts_page(settings, ledger)) is not None:
+                typer.echo(f"all accounts: {every}")
+            return _ended_turns(turns)
 
 
 def _one_run(settings: Settings, ledger: Ledger, options: RunOptions) -> RunSummary:

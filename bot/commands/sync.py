@@ -9,6 +9,8 @@ With an accounts file it syncs every account in turn (`--account EMAIL`: that on
 its own credentials (`bot.accounts`); one account that fails never stops the others. Exit codes: 0
 every account synced and every policy answer is on the portal; 1 some answer could not be filed;
 3 the portal does not answer, or an account's password is missing (after the other accounts).
+Each account's report is written again with what the sync read (`report: PATH`), and, with several
+accounts, the all-accounts page (`all accounts: PATH`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 import typer
 
 from bot.accounts import account_sources
+from bot.commands.report import account_report, all_accounts_page
 from bot.commands.standing import standing_line
 from bot.errors import EXIT_FAILED, EXIT_OK, IppbotError, exit_code_for
 from bot.run.preflight import check_data_dir, check_portal
@@ -37,6 +40,9 @@ def sync_command(settings: Settings, *, quiet: bool = False, account: str | None
     sources = account_sources(settings, account)
     several = settings.accounts_file is not None
     codes = [_one_account(email, settings_of, quiet=quiet, named=several) for email, settings_of in sources]
+    with Ledger.open(settings) as ledger:
+        if (every := all_accounts_page(settings, ledger)) is not None and not quiet:
+            typer.echo(f"all accounts: {every}")
     return max(codes, default=EXIT_OK)
 
 
@@ -48,6 +54,7 @@ def _one_account(email: str, settings_of: Callable[[], Settings], *, quiet: bool
         settings = settings_of()
         with Ledger.open(settings) as ledger:
             result = sync(settings, ledger, say=lambda line: typer.echo(line, err=True))
+            page = account_report(settings, ledger)
     except IppbotError as exc:  # a missing secret, no browser, the portal gone: this account's line and code
         if not named:
             raise  # one account: the command ends as it always did
@@ -56,6 +63,7 @@ def _one_account(email: str, settings_of: Callable[[], Settings], *, quiet: bool
         return exit_code_for(exc)
     if not quiet:
         _say(result)
+        typer.echo(f"report: {page}" if page is not None else "report: none yet (the account's first run writes it)")
     return EXIT_OK if all(o.result in {"filed", "already"} for o in result.answered) else EXIT_FAILED
 
 

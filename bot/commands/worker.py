@@ -90,6 +90,7 @@ class Loop:
                     return False  # stopped mid-run: the night did not finish
                 self._sync(settings, ledger)
                 self.report(settings, ledger, run)
+        self._all_accounts()
         if len(self.failed) > failures:
             return False
         Marks(self.settings.data_dir).put("night", self.clock())
@@ -120,8 +121,16 @@ class Loop:
                 self._sync(settings, ledger)
                 report = self.report(settings, ledger, None)
                 self._found(settings, ledger, report)
+        self._all_accounts()
         marks.put("morning", self.clock())
         return missed
+
+    def _all_accounts(self) -> None:
+        """The all-accounts page after every account's report (with an accounts file of several)."""
+        from bot.commands.report import all_accounts_page
+
+        with Ledger.open(self.settings) as ledger:
+            all_accounts_page(self.settings, ledger)
 
     def _missed(self, last_night: datetime | None, last_morning: datetime | None) -> None:
         from bot.run.notify import missed_night_notice
@@ -218,7 +227,7 @@ def _report(settings: Settings, ledger: Ledger, run: RunDir | None) -> Path | No
     from bot.run.artifacts import latest_run
     from bot.run.report import write_report
 
-    chosen = run or latest_run(settings.runs_dir)
+    chosen = run or latest_run(settings.runs_dir, settings.email)
     return write_report(chosen, ledger=ledger, account=settings.email) if chosen is not None else None
 
 

@@ -104,6 +104,7 @@ class RunSummary(BaseModel):
     """The run as a whole: when, against what, and every entry's result."""
 
     run_id: str
+    account: str | None = None  # the account it worked (None in a summary written before runs named it)
     started_at: str
     finished_at: str | None = None
     portal_url: str
@@ -166,7 +167,18 @@ class RunDir:
         return RunSummary.model_validate_json(self.summary.read_text(encoding="utf-8"))
 
 
-def latest_run(runs_dir: Path) -> RunDir | None:
-    """The most recent run with a summary, if any."""
-    runs = sorted(p.name for p in runs_dir.glob("*/summary.json") for p in [p.parent])
-    return RunDir(runs_dir, runs[-1]) if runs else None
+def latest_run(runs_dir: Path, account: str | None = None) -> RunDir | None:
+    """The most recent run with a summary, if any; `account`'s when given (one whose summary names no
+    account, written before summaries named it, counts as anyone's)."""
+    for name in sorted((p.parent.name for p in runs_dir.glob("*/summary.json")), reverse=True):
+        run = RunDir(runs_dir, name)
+        if account is None or _worked_by(run) in (None, account):
+            return run
+    return None
+
+
+def _worked_by(run: RunDir) -> str | None:
+    try:
+        return run.read_summary().account
+    except (OSError, ValueError):  # half-written by a run killed mid-write: not the one to report
+        return ""

@@ -50,7 +50,7 @@ class Evidence:
         """Keep the entry's screenshot and trace (call before the context closes); note them on `result`."""
         if not failed and not result.existing:
             path = self.run_dir.screenshot(result.key)
-            page.screenshot(path=path)
+            page.screenshot(path=path, full_page=True)  # every listing of a 300-URL complaint, not the first screen
             result.screenshot = self.run_dir.relative(path)
         if self.settings.trace == "on" or (self.settings.trace == "retain-on-failure" and failed):
             path = self.run_dir.trace(result.key)

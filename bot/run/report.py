@@ -224,12 +224,13 @@ def write_report(run: RunDir, out_dir: Path | None = None, *, ledger: Ledger | N
     return page
 
 
-def find_run(runs_dir: Path, run_id: str | None) -> RunDir:
-    """The run named `run_id`, or the latest; `InputError` when there is none."""
+def find_run(runs_dir: Path, run_id: str | None, account: str | None = None) -> RunDir:
+    """The run named `run_id`, or the latest (`account`'s when given); `InputError` when there is none."""
     if run_id is None:
-        latest = latest_run(runs_dir)
+        latest = latest_run(runs_dir, account)
         if latest is None:
-            raise InputError(f"no run with a summary.json under {runs_dir}")
+            whose = f" of account {account}" if account else ""
+            raise InputError(f"no run{whose} with a summary.json under {runs_dir}")
         return latest
     run = RunDir(runs_dir, run_id)
     if not run.summary.is_file():
@@ -442,15 +443,15 @@ def _span(start: str, end: str | None) -> str:
 
 def render(report: Report) -> str:
     """The page's HTML (every value escaped), from the template file `bot/run/templates/report.html`."""
-    template = _templates().get_template("report.html")
-    script = _templates().get_template("listing_filter.html").render() if report.account else ""
+    template = templates().get_template("report.html")
+    script = templates().get_template("listing_filter.html").render() if report.account else ""
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() if script else ""
     return template.render(r=report, width=CHART_WIDTH, label_w=CHART_LABEL, row_h=CHART_ROW, script=script,
                            script_hash=digest)
 
 
 @functools.cache
-def _templates() -> Environment:
+def templates() -> Environment:
     """The report's templates, shipped as package data and loaded once a process."""
     return Environment(loader=PackageLoader("bot.run", "templates"), autoescape=select_autoescape(["html"]),
                        trim_blocks=True, lstrip_blocks=True)

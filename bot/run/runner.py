@@ -124,7 +124,7 @@ class Runner:
         self.recorder = StepRecorder()
         self.evidence = Evidence(settings, self.run_dir)
         self.log: FilteringBoundLogger = structlog.get_logger("ippbot.run")
-        self.summary = RunSummary(run_id=self.options.run_id, started_at=_now_iso(),
+        self.summary = RunSummary(run_id=self.options.run_id, account=self.account, started_at=_now_iso(),
                                   portal_url=settings.portal_url, trace_mode=settings.trace)
         self.selectors = Selectors.load(settings.resolved_selectors_dir())
         self.stop = self.options.stop

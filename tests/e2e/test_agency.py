@@ -9,6 +9,7 @@ password appears in what ippbot wrote.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -53,6 +54,16 @@ def batches(tmp_path: Path) -> list[str]:
     return paths
 
 
+def assert_one_page_for_all(stdout: str) -> None:
+    """The all-accounts page a command printed names every account and links each one's own report."""
+    [page] = [Path(line.removeprefix("all accounts: ")) for line in stdout.splitlines()
+              if line.startswith("all accounts: ")]
+    html = page.read_text(encoding="utf-8")
+    assert all(email in html for email in ACCOUNTS)
+    links = re.findall(r'href="([^"]+/report\.html)"', html)
+    assert len(set(links)) == len(ACCOUNTS) and all((page.parent / link).is_file() for link in links)
+
+
 def test_one_run_works_every_account_each_on_its_own(portal: MockPortal, tmp_path: Path) -> None:
     """Five accounts registered from the accounts file, five batches, one run: each entry once, on its own account,
     at most one submission in flight per account."""
@@ -66,6 +77,10 @@ def test_one_run_works_every_account_each_on_its_own(portal: MockPortal, tmp_pat
     assert [line for line in done.stdout.splitlines() if line.startswith("account ")] == \
         [f"account {email}:" for email in ACCOUNTS]
     assert done.stdout.count("report: ") == len(ACCOUNTS)
+    assert_one_page_for_all(done.stdout)
+    synced = operator.ippbot("sync", check=True).stdout
+    assert synced.count("report: ") == len(ACCOUNTS)
+    assert_one_page_for_all(synced)
     assert_each_once(portal, operator)
     assert all(peak <= 1 for peak in portal.state()["max_submissions_in_flight"].values())
     table = operator.ippbot("status", check=True).stdout.splitlines()
