@@ -213,15 +213,19 @@ def test_answering_is_refused_when_nothing_waits(member: PortalUser) -> None:
 
 
 def test_complaint_closes_when_every_listing_is_final(member: PortalUser) -> None:
-    """The complaint closes once its last listing has an outcome, at that listing's time."""
+    """The complaint closes once its last listing has an outcome and the sellers' last chance is over (27 working
+    days after its acceptance), at that time."""
     cp = filed(member, [*URLS, "https://www.amazon.com/dp/1"])
     member.advance(4)
     assert member.complaint(cp)["status"] == "awaiting_seller"
     for listing in counter_noticed(member, cp):
         member.answer(cp, listing["id"], "accept")
+    assert member.complaint(cp)["status"] == "awaiting_seller"  # every listing final, the last chance still open
+    member.advance(34)  # filed Monday, accepted Tuesday: 27 working days later is a Thursday, 38 days on
     complaint = member.complaint(cp)
     assert complaint["status"] == "closed"
-    assert complaint["closed_at"] == max(li["updated_at"] for li in complaint["listings"])
+    accepted = datetime.fromisoformat(complaint["review_due_at"])
+    assert (datetime.fromisoformat(complaint["closed_at"]) - accepted).days == 37
     assert set(member.listings(cp).values()) == {"removed", "restored", "refused"}
     page = member.get(f"/complaint/{cp}").text
     assert 'data-status="closed"' in page and "Withdraw complaint" not in page
@@ -230,7 +234,7 @@ def test_complaint_closes_when_every_listing_is_final(member: PortalUser) -> Non
 def test_outcome_does_not_depend_on_when_the_portal_looks(open_client: Callable[..., TestClient]) -> None:
     """Moving the clock a month at once gives the same outcomes and times as moving it day by day."""
     results = []
-    for steps in ([30], [1] * 30):
+    for steps in ([45], [1] * 45):
         member = member_of(open_client)
         cp = filed(member)
         for days in steps:
@@ -240,7 +244,8 @@ def test_outcome_does_not_depend_on_when_the_portal_looks(open_client: Callable[
         results.append((complaint["status"], sorted(member.listings(cp).items()),
                         (datetime.fromisoformat(complaint["closed_at"]) - start).days))
     assert results[0] == results[1]
-    assert results[0][0] == "closed" and results[0][2] == 8  # Monday to the next Tuesday
+    assert results[0][0] == "closed" and results[0][2] == 38  # filed Monday; the last chance ends 27 working days
+    # after the Tuesday it was accepted: a Thursday, 38 days after the filing
 
 
 # Good Faith

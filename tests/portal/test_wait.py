@@ -118,3 +118,47 @@ def test_duplicate_trap_drops_the_withdrawals_after_storing_them(open_client: Ca
     set_faults(member.client)
     assert member.complaint(cp)["status"] == "withdrawn"
     assert member.withdraw(cp).status_code == 409
+
+
+def reject_every_waiting(member: PortalUser, cp: str) -> set[str]:
+    """Reject each counter-notice that waits; the URLs answered."""
+    waiting = [li for li in member.complaint(cp)["listings"] if li["status"] == "awaiting_complainant"]
+    for li in waiting:
+        assert member.answer(cp, li["id"], "reject").status_code == 303
+    return {li["url"] for li in waiting}
+
+
+def test_a_seller_who_loses_tries_again_up_to_the_third_chance(open_client: Callable[..., TestClient]) -> None:
+    """A listing removed at the platform's review is counter-noticed again 2 working days later (chance 2, then 3,
+    each with its statement, deadline and mail, the earlier answer cleared); never a 4th; the complaint closes
+    only once the last chance (27 working days after acceptance) is over."""
+    member = PortalUser(open_client(counter_notice_percent=100, later_counter_notice_percent=100)).signed_up()
+    cp = member.file_complaint(member.approved_ipr(), URLS)
+    member.advance(3)  # Thursday: chance 1 on every listing
+    rounds: list[set[str]] = []
+    for chance in (1, 2, 3):
+        waiting = [li for li in member.complaint(cp)["listings"] if li["status"] == "awaiting_complainant"]
+        assert waiting and {li["chance"] for li in waiting} == {chance}
+        assert all(li["statement"] in STATEMENTS and li["response"] is None and li["response_due_at"]
+                   for li in waiting)
+        rounds.append(reject_every_waiting(member, cp))
+        member.advance(7)  # the platform's review (2 working days), then the seller's return (2 more)
+    assert rounds[1] < rounds[0] and rounds[2] < rounds[1]  # only those removed try again
+    subjects = [m["body"] for m in member.client.get("/__mock/mailbox", params={"email": member.email}).json()]
+    assert any("chance 3 of 3" in body for body in subjects) and not any("chance 4" in body for body in subjects)
+    assert "awaiting_complainant" not in member.listings(cp).values()
+    assert member.complaint(cp)["status"] == "awaiting_seller"  # the last chance is not over yet
+    member.advance(30)
+    complaint = member.complaint(cp)
+    assert complaint["status"] == "closed" and complaint["closed_at"] > max(li["updated_at"]
+                                                                             for li in complaint["listings"])
+
+
+def test_a_seller_who_let_the_window_pass_gets_no_later_chance(open_client: Callable[..., TestClient]) -> None:
+    """A listing removed because its seller said nothing in the first window is never counter-noticed later."""
+    member = PortalUser(open_client(counter_notice_percent=0, later_counter_notice_percent=100)).signed_up()
+    cp = member.file_complaint(member.approved_ipr(), URLS)
+    member.advance(45)
+    assert set(member.listings(cp).values()) == {"removed"}
+    assert all(li["chance"] is None for li in member.complaint(cp)["listings"])
+    assert member.complaint(cp)["status"] == "closed"
