@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # looked up when the recipe runs, after setup, not when make reads this file
 XVFB = $$(command -v xvfb-run >/dev/null 2>&1 && echo xvfb-run -a)
 
-.PHONY: setup system demo test lint portal bench soak clean
+.PHONY: setup system demo test lint portal bench soak clean report-png
 
 setup: system $(VENV)/.installed
 
@@ -37,6 +37,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# docs/report.png, the README's picture of the report, from a fresh demo (about a minute)
+report-png: setup
+	$(BIN)/python scripts/report-screenshot.py
 
 portal: setup
 	$(BIN)/ippbot portal serve --port 8765

@@ -7,11 +7,19 @@ the deadline) answers every other at the next sync, one listing is withdrawn, th
 reviews pass, and the standing is printed with the summary and the report's path. Every answer and
 the withdrawal go through the one exactly-once path (`bot.run.answers`). Everything lives in
 `DATA_DIR/demo/`, made anew.
+
+The demo's two runs record as `ippbot run --har --trace on` does (a HAR and a full trace per entry,
+in `runs/<run-id>/har/` and `traces/`), so QA can try `ippbot replay` on them at once; its last
+lines give the two commands for one entry of the last run, the complaints' (the one with the
+smallest HAR, the quickest to replay). Only the runs record: the commands between them (sync, the answers, the
+withdrawal) run on the settings as given, so they keep sending each final post once
+(`bot.run.contexts`: a run with `--har` lets the browser post).
 """
 
 from __future__ import annotations
 
 import queue
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,7 +35,7 @@ from bot import logs
 from bot.commands import enqueue, run, standing, status, sync
 from bot.errors import EXIT_OK, EnvironmentProblem
 from bot.run.answers import Target, act
-from bot.run.artifacts import latest_run
+from bot.run.artifacts import RunDir, latest_run
 from bot.run.contexts import command_flow
 from bot.run.runner import RunOptions
 from bot.settings import REPO_ROOT, Settings
@@ -38,6 +46,7 @@ from flows.session import stored_session
 
 SAMPLE = REPO_ROOT / "fixtures" / "batches" / "sample.yaml"
 POLICY = {"counter_notice_policy": "reject", "counter_notice_policy_days": 3}  # the demo's: every one is due soon
+RECORDED = {"har": True, "trace": "on"}  # the demo's runs, as `ippbot run --har --trace on`: QA replays them
 OPERATOR_NOTE = "Not an authorised reseller: the brand's distributor issued no such invoice."
 
 
@@ -89,12 +98,13 @@ def demo(base: Settings) -> int:
     with served_portal(home / "portal") as url:
         settings = base.model_copy(update={"portal_url": url, "data_dir": home, "email": "demo@brand.example"})
         policy = settings.model_copy(update=POLICY)
+        recorded = settings.model_copy(update=RECORDED)
         typer.echo(f"demo: mock portal at {url}, data in {home}")
         _chapter("register the account", lambda: _register(settings))
         _chapter("enqueue the sample batch", lambda: enqueue.enqueue(settings, [SAMPLE]))
-        _chapter("run: file the IPRs (complaints wait for approval)", lambda: run.run(settings, _quiet()))
+        _chapter("run: file the IPRs (complaints wait for approval)", lambda: run.run(recorded, _quiet()))
         _chapter("3 working days later: reviews done", lambda: _advance(url, 7, settings))
-        code = _chapter("run: file the complaints", lambda: run.run(settings, _quiet()))
+        code = _chapter("run: file the complaints", lambda: run.run(recorded, _quiet()))
         _chapter("the sellers' 3 working days pass", lambda: _advance(url, 6, settings))
         _chapter("the operator answers a counter-notice", lambda: _answer_one(settings))
         _chapter("sync: the policy (reject) answers the rest", lambda: sync.sync_command(policy))
@@ -110,6 +120,21 @@ def _the_end(settings: Settings) -> None:
     last = latest_run(settings.runs_dir)
     report = last.report if last else None
     typer.echo(f"\ndemo done: the ledger above, and the last run's report: {report}")
+    for line in replay_lines(last) if last else []:
+        typer.echo(line)
+
+
+def replay_lines(run_dir: RunDir) -> list[str]:
+    """How QA tries the run's recordings: the commands that replay one entry's HAR (with no portal) and open
+    its trace, for the entry with the smallest HAR; none when the run recorded no HAR and trace together."""
+    files = [(e.key, run_dir.root / e.har, run_dir.root / e.trace) for e in run_dir.read_summary().entries
+             if e.har and e.trace]
+    present = [(key, har, trace) for key, har, trace in files if har.is_file() and trace.is_file()]
+    if not present:
+        return []
+    key, har, trace = min(present, key=lambda recorded: recorded[1].stat().st_size)
+    return [f"replay {key} from its HAR (QA, no portal needed): ippbot replay {shlex.quote(str(har))}",
+            f"its trace in Playwright's trace viewer: ippbot replay {shlex.quote(str(trace))}"]
 
 
 def _quiet() -> RunOptions:
