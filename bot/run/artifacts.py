@@ -93,6 +93,7 @@ class EntryResult(BaseModel):
     trace: str | None = None
     har: str | None = None
     reconciled: bool = False  # settled at the run's start: an earlier run left it unknown
+    absent_at_start: bool = False  # the run's one read of IPR management showed it absent: no look-up page
     next_try_at: str | None = None  # back in line: not tried again before then (ISO, UTC)
     would: Would | None = None  # a dry run's verdict (the entry's state is then the ledger's, unchanged)
     # what the run knew while it worked the entry, not kept in summary.json

@@ -169,6 +169,7 @@ def replay_entry(recording: Recording, settings: Settings) -> Replayed:
             ctx = flow_context(context.new_page(), own, recording.entry.key,
                                log=recording_logger(recorder).bind(replay=True))
             ctx.send_once = False  # route.fetch would bypass the player and reach the portal: the browser posts
+            ctx.absent_at_start = recording.result.absent_at_start  # the run skipped the look-up: so does the replay
             tried = attempt(ctx, recording.entry.payload, build_retrying(own, sleep=_no_wait, log=ctx.log))
     return Replayed(recorder.pop(recording.entry.key), outcome_of(tried), player.refused)
 

@@ -302,7 +302,7 @@ class Runner:
             self._inspect(page, exc)  # the page still shows what answered the click
 
         payload = self.ledger.payload_to_file(record)
-        ctx.absent_at_start = self._absent_at_start(record, payload)
+        ctx.absent_at_start = result.absent_at_start = self._absent_at_start(record, payload)  # replay does as we did
         outcome = attempt(ctx, payload, self._retrying(ctx), on_unknown=unknown)
         if outcome.filed is not None:
             kill_point("after_confirmation")

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 from structlog.testing import capture_logs
-from support import DOCS, MockPortal, ServedPortal, make_ctx, make_settings
+from support import DOCS, EMAIL, MockPortal, ServedPortal, make_ctx, make_settings, registered, write_batch
 
 from bot.models import Entry, Ipr
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, StepTiming, new_run_id
@@ -223,3 +223,17 @@ def test_replay_sends_nothing_to_any_portal(recorded: Recorded) -> None:
         counter.join(timeout=5)
     assert done.returncode == 0, done.stdout + done.stderr
     assert accepted == []
+
+
+def test_a_new_ipr_recorded_by_a_run_replays(portal: MockPortal, browser: Browser, tmp_path: Path) -> None:
+    """`ippbot run --har` files a new IPR without its look-up page (the run's one read of IPR management showed it
+    absent, and the summary says so): its HAR replays to the same steps and outcome, with no portal."""
+    operator = registered(portal, browser, tmp_path / "data", EMAIL)
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=1)), check=True)
+    operator.ippbot("run", "--har", check=True)
+    [summary] = (tmp_path / "data" / "runs").glob("*/summary.json")
+    [entry] = json.loads(summary.read_text(encoding="utf-8"))["entries"]
+    assert entry["absent_at_start"] is True and "lookup" not in {step["step"] for step in entry["steps"]}
+    replayed = ippbot("replay", str(summary.parent / entry["har"]))
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert f"same steps, same outcome: {entry['portal_ref']}" in replayed.stdout
