@@ -75,7 +75,8 @@ def test_demo_tells_the_whole_story(demo: Demo, page: Page, tmp_path: Path) -> N
     assert reports, out
     page.goto(Path(reports[-1]).as_uri())
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    expect(page.get_by_role("table").first).to_contain_text("confirmed")
+    expect(page.locator("#entries")).to_contain_text("confirmed")  # the run's entries, below the standing
+    expect(page.locator("#standing")).to_contain_text("takedown rate")  # rewritten by the last sync: the whole story
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
