@@ -54,14 +54,15 @@ class WaitCalls:
     def held_off(self, account: str, now: datetime | None = None) -> HeldOff | None:
         """The wait the portal asked of `account` that is not over yet, or None (an old one is forgotten)."""
         at = self._now(now)
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn:  # a read: `ippbot status` asks it of a ledger it may not write
             row = conn.execute(select(wait_table).where(wait_table.c.account == account)).first()
-            if row is None:
-                return None
-            if row.not_before <= at:
-                conn.execute(delete(wait_table).where(wait_table.c.account == account))
-                return None
+        if row is None:
+            return None
+        if row.not_before > at:
             return HeldOff(row.not_before, row.reason)
+        with self._engine.begin() as conn:  # over: forgotten, unless a new word came in the meantime
+            conn.execute(delete(wait_table).where(wait_table.c.account == account, wait_table.c.not_before <= at))
+        return None
 
     def has_work(self, account: str) -> bool:
         """Whether `account` has an entry a run could do something with (its own, or one pinned to no account)."""

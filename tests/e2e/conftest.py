@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
-from support import V2_SELECTORS, MockPortal, make_ctx, make_settings
+from playwright.sync_api import Browser, Page
+from support import EMAIL, V2_SELECTORS, MockPortal, Operator, make_ctx, make_settings, registered
 
 from bot.settings import Settings
 from flows.context import FlowContext
@@ -30,6 +30,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def settings(portal: MockPortal, tmp_path: Path) -> Settings:
     """Settings pointing at the v1 portal."""
     return make_settings(portal.url, tmp_path / "data")
+
+
+@pytest.fixture
+def operator(portal: MockPortal, browser: Browser, tmp_path: Path) -> Operator:
+    """An operator whose account is registered (its session stored in `tmp_path / "data"`), for the command tests."""
+    return registered(portal, browser, tmp_path / "data", EMAIL)
 
 
 @pytest.fixture

@@ -10,19 +10,7 @@ import json
 import struct
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Page
-from support import MockPortal, Operator, assert_each_once, make_ctx, make_settings, write_batch
-
-from flows.register import mock_mailbox, register
-
-
-@pytest.fixture
-def operator(portal: MockPortal, page: Page, tmp_path: Path) -> Operator:
-    """An operator whose account is registered (its session stored in the data dir)."""
-    data_dir = tmp_path / "data"
-    assert register(make_ctx(page, make_settings(portal.url, data_dir)), mock_mailbox(portal.url)) == "registered"
-    return Operator(portal, data_dir)
+from support import Operator, assert_each_once, write_batch
 
 
 def test_fifty_entry_batch_completes(operator: Operator, tmp_path: Path) -> None:

@@ -12,22 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from playwright.sync_api import Page
-from support import DOCS, MockPortal, Operator, aliexpress, make_ctx, make_settings
-
-from flows.register import mock_mailbox, register
+from support import DOCS, Operator, aliexpress
 
 KEY = "ipr:trademark:CN:TM-1234"
 
-
-@pytest.fixture
-def operator(portal: MockPortal, page: Page, tmp_path: Path) -> Operator:
-    """An operator whose account is registered (its session stored in the data dir)."""
-    data_dir = tmp_path / "data"
-    assert register(make_ctx(page, make_settings(portal.url, data_dir)), mock_mailbox(portal.url)) == "registered"
-    return Operator(portal, data_dir)
 
 
 def trademark(number: str, **more: Any) -> dict[str, Any]:

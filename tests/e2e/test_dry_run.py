@@ -10,9 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser
-from support import EMAIL, MockPortal, Operator, assert_each_once, make_settings, registered, write_batch
+from support import EMAIL, MockPortal, Operator, assert_each_once, make_settings, write_batch
 from support_cli import report_of, summary_of
 
 from bot.settings import DEFAULT_SELECTORS_DIR
@@ -20,11 +18,6 @@ from bot.store.ledger import Ledger
 
 Snapshot = tuple[list[Any], dict[str, list[Any]]]
 
-
-@pytest.fixture
-def operator(portal: MockPortal, browser: Browser, tmp_path: Path) -> Operator:
-    """An operator whose account is registered (its session stored in the data dir)."""
-    return registered(portal, browser, tmp_path / "data", EMAIL)
 
 
 def ledger_of(operator: Operator) -> Ledger:

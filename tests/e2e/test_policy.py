@@ -14,16 +14,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from playwright.sync_api import Page
-from support import DOCS, MockPortal, Operator, make_ctx, make_settings
+from support import DOCS, MockPortal, Operator
 from wait_support import NUMBER, portal_counts, portal_listings, urls, waiting_on_portal
 
 from bot.settings import Settings
 from bot.store.ledger import Ledger
 from bot.store.listings import working_days_left
-from flows.register import mock_mailbox, register
 
 
 def policy_batch(path: Path, first: str | None = None) -> Path:
@@ -78,13 +75,6 @@ def until_left(operator: Operator, days: int) -> None:
         operator.portal.advance(1)
     assert left(operator.portal) == days
 
-
-@pytest.fixture
-def operator(portal: MockPortal, page: Page, tmp_path: Path) -> Operator:
-    """A registered operator whose data dir is fresh."""
-    data_dir = tmp_path / "data"
-    assert register(make_ctx(page, make_settings(portal.url, data_dir)), mock_mailbox(portal.url)) == "registered"
-    return Operator(portal, data_dir)
 
 
 def ledger_counts(operator: Operator) -> dict[str, dict[str, int]]:

@@ -8,22 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 from playwright.sync_api import Page
-from support import IPRS, MockPortal, Operator, assert_each_once, make_ctx, make_settings, write_batch
+from support import IPRS, Operator, assert_each_once, make_ctx, make_settings, write_batch
 
-from flows.register import mock_mailbox, register
+from flows.session import login
 from flows.submit_ipr import submit_ipr
 
 IPRS_FILED = 10
 
-
-@pytest.fixture
-def operator(portal: MockPortal, page: Page, tmp_path: Path) -> Operator:
-    data_dir = tmp_path / "data"
-    assert register(make_ctx(page, make_settings(portal.url, data_dir)), mock_mailbox(portal.url)) == "registered"
-    return Operator(portal, data_dir)
 
 
 def test_a_run_reads_ipr_management_once(operator: Operator, tmp_path: Path) -> None:
@@ -41,6 +34,7 @@ def test_a_run_reads_ipr_management_once(operator: Operator, tmp_path: Path) -> 
 def test_what_the_portal_has_is_still_never_filed_again(operator: Operator, page: Page, tmp_path: Path) -> None:
     """A right filed by hand before the run, and one right given twice under two keys: each on the portal once."""
     member = make_ctx(page, make_settings(operator.portal.url, operator.data_dir))
+    login(member)  # the operator's own browser: a person files one by hand
     by_hand = submit_ipr(member, IPRS["trademark"])
     batch = tmp_path / "b.yaml"
     twice = yaml.safe_load(write_batch(tmp_path / "one.yaml", iprs=1).read_text(encoding="utf-8"))["iprs"][0]

@@ -14,8 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
-from support import DOCS, MockPortal, Operator, make_ctx, make_settings
+from support import DOCS, Operator
 from wait_support import (
     counter_notices,
     portal_counts,
@@ -26,15 +25,12 @@ from wait_support import (
 
 from bot.settings import Settings
 from bot.store.ledger import Ledger
-from flows.register import mock_mailbox, register
 
 
 @pytest.fixture
-def operator(portal: MockPortal, page: Page, tmp_path: Path) -> Operator:
+def operator(operator: Operator, tmp_path: Path) -> Operator:
     """An operator whose batch is filed and whose sellers' windows are over: 5 counter-notices wait, 4 removed."""
-    data_dir = tmp_path / "data"
-    assert register(make_ctx(page, make_settings(portal.url, data_dir)), mock_mailbox(portal.url)) == "registered"
-    return through_the_sellers_windows(Operator(portal, data_dir), tmp_path)
+    return through_the_sellers_windows(operator, tmp_path)
 
 
 def ledger_counts(operator: Operator) -> dict[str, dict[str, int]]:

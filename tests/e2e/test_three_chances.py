@@ -11,12 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from playwright.sync_api import Page
-from support import DOCS, MockPortal, Operator, make_ctx, make_settings
+from support import DOCS, Operator
 from wait_support import NUMBER, counter_notices, item, portal_counts, portal_listings, waiting_on_portal
 
 from fixtures.portal.rules import dice
-from flows.register import mock_mailbox, register
 
 POLICY_DAYS = {"IPPBOT_COUNTER_NOTICE_POLICY_DAYS": "3"}  # every answer is due within 3 working days
 
@@ -56,12 +54,10 @@ def waiting_chances(operator: Operator) -> dict[str, int]:
     return {n["url"]: n["chance"] for n in listed}
 
 
-def test_three_rounds_each_answered_once(portal: MockPortal, page: Page, tmp_path: Path) -> None:
+def test_three_rounds_each_answered_once(operator: Operator, tmp_path: Path) -> None:
     """Round 1 rejected by the operator, round 2 by the reject policy, round 3 accepted by the accept policy: each
     answer on the portal once, for its own chance; the complaint closes after the last chance, restored."""
-    data_dir = tmp_path / "data"
-    assert register(make_ctx(page, make_settings(portal.url, data_dir)), mock_mailbox(portal.url)) == "registered"
-    operator = Operator(portal, data_dir)
+    portal = operator.portal
     listings = fighting_sellers(2)
     operator.ippbot("enqueue", str(batch(tmp_path / "b.yaml", listings)), check=True)
     operator.ippbot("run", check=True)
