@@ -31,8 +31,8 @@ class FlowContext:
     `after_click` runs right after that click, before the answer is read (a test hook).
     `record_made` is told of a record the portal made before any final submit (a complaint's check
     step), so that one left unfiled is known for what it is. `absent_at_start` says the run's one
-    read of IPR management showed no record of this entry's right (`bot.run.index`): its look-up
-    page is skipped.
+    read of IPR management (or of complaint history) showed no record of this entry (`bot.run.index`):
+    its look-up page is skipped.
     `send_once` sends every final submit through `flows.send_once` (ippbot posts it, once);
     only a replay, whose answers come from a recording, lets the browser post it. `uploads` holds
     the files each form field was given (by the field's name), for the body that path builds.

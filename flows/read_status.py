@@ -23,6 +23,12 @@ def read_iprs(ctx: FlowContext) -> list[IprStatus]:
         return IprManage(ctx).search("")
 
 
+def read_history(ctx: FlowContext) -> list[dict[str, str]]:
+    """Complaint history, one page: each complaint's reference, IPR, status, marketplace and listing count."""
+    with step(ctx.log, "read_status", "history"):
+        return History(ctx).search("")
+
+
 def read_complaints(ctx: FlowContext, *, open_only: bool = False,
                     known_final: Collection[str] = ()) -> list[ComplaintStatus]:
     """Every complaint with each listing's status, read from its page.

@@ -33,7 +33,8 @@ from bot.errors import EnvironmentProblem, PortalError, SubmitOutcomeUnknown
 from bot.models import ComplaintStatus
 from bot.retry import build_retrying
 from bot.run.contexts import command_flow
-from bot.run.runner import LEASE_TTL_S, _dead_local_holder, kill_point
+from bot.run.leases import LEASE_TTL_S, dead_local_holder
+from bot.run.runner import kill_point
 from bot.settings import Settings
 from bot.store.actions import IN_DOUBT, ActionKind
 from bot.store.ledger import Ledger
@@ -149,7 +150,7 @@ def held_lease(ledger: Ledger, account: str, holder: str, *, wait: bool, say: Ca
     told = False
     while not ledger.acquire_lease(account, holder, LEASE_TTL_S):
         other = ledger.lease_holder(account)
-        if other is not None and _dead_local_holder(other):
+        if other is not None and dead_local_holder(other):
             ledger.release_lease(account, other)  # a killed run's lease: taken over, as a run does
             continue
         if not wait:

@@ -53,7 +53,6 @@ from structlog.typing import FilteringBoundLogger
 from bot import logs
 from bot.browser import BrowserSession, open_browser
 from bot.errors import (
-    AccountBusy,
     ConfigError,
     IppbotError,
     NeedsHuman,
@@ -74,16 +73,16 @@ from bot.run.contexts import StepRecorder, flow_context
 from bot.run.evidence import Evidence
 from bot.run.index import PortalIndex
 from bot.run.interrupts import Stop, signal_point
+from bot.run.leases import LEASE_TTL_S, take_lease
 from bot.run.pause import failure_inspector
 from bot.run.preflight import check_data_dir, check_portal
 from bot.settings import Settings
 from bot.store.ledger import Ledger
 from bot.store.records import Record
 from flows.context import FlowContext
-from flows.read_status import read_iprs
+from flows.read_status import read_history, read_iprs
 from flows.session import ensure_session
 
-LEASE_TTL_S = 300.0
 KILL_HOOK_ENV = "IPPBOT_TEST_KILL_AT"  # tests only: SIGKILL this process at the named step
 RECONCILED_ABSENT = "reconciled: not on the portal"  # what the ledger writes on an entry it put back so
 
@@ -145,7 +144,7 @@ class Runner:
         self.run_dir.create()
         logs.configure(self.settings, log_file=self.run_dir.log, observers=[self.recorder],
                        console_level=self.options.console_level)
-        self._take_lease()
+        take_lease(self.ledger, self.account, self.holder, self.log)
         try:
             self.stop.check()
             self._in_browser()
@@ -176,34 +175,26 @@ class Runner:
             self._settle_in_doubt(browser)
             self._work(browser)
 
-    def _take_lease(self) -> None:
-        """Take the account's lease; a lease left by a killed run on this machine is taken over."""
-        if self.ledger.acquire_lease(self.account, self.holder, LEASE_TTL_S):
-            return
-        holder = self.ledger.lease_holder(self.account)
-        if holder is not None and _dead_local_holder(holder):
-            self.log.warning("lease.taken_over", account=self.account, dead_holder=holder)
-            self.ledger.release_lease(self.account, holder)
-            if self.ledger.acquire_lease(self.account, self.holder, LEASE_TTL_S):
-                return
-        raise AccountBusy(self.account)
-
     def _preflight(self, browser: BrowserSession) -> None:
         """Log in again now if the stored session has expired (retried: the portal may be busy)."""
         with self.evidence.context(browser, None) as context:
             ctx = self._flow_ctx(context.new_page(), "preflight")
             try:
                 self._retrying(ctx)(lambda: ensure_session(ctx))
-                if self._iprs_to_file():
+                if self._never_tried("ipr"):
                     self.index = PortalIndex.of(self._retrying(ctx)(lambda: read_iprs(ctx)))
+                if self._never_tried("complaint"):
+                    self.index = self.index or PortalIndex()
+                    self.index.read_history(self._retrying(ctx)(lambda: read_history(ctx)))
             except PortalRejected as exc:
                 raise ConfigError(f"log-in to {self.settings.portal_url} as {self.account} failed "
                                   f"({'; '.join(exc.field_errors.values()) or exc.reason}); check IPPBOT_EMAIL and "
                                   "IPPBOT_PASSWORD, or register the account: ippbot account register") from exc
 
-    def _iprs_to_file(self) -> bool:
-        """Whether this account has IPR entries never tried, which the run's one read of IPR management serves."""
-        return any(r.kind == "ipr" and r.attempts == 0 and r.state == "pending" for r in self.ledger.rows()
+    def _never_tried(self, kind: str) -> bool:
+        """Whether this account has entries of `kind` never tried, which the run's one read of IPR management
+        (or of complaint history) serves."""
+        return any(r.kind == kind and r.attempts == 0 and r.state == "pending" for r in self.ledger.rows()
                    if (r.account or self.account) == self.account)
 
     def _settle_in_doubt(self, browser: BrowserSession) -> None:
@@ -306,8 +297,11 @@ class Runner:
         outcome = attempt(ctx, payload, self._retrying(ctx), on_unknown=unknown)
         if outcome.filed is not None:
             kill_point("after_confirmation")
-            if isinstance(payload, Ipr) and self.index is not None:  # filed now: no second entry of it passes
-                self.index.add(payload.registration_number, payload.name)
+            if self.index is not None:  # filed now: no second entry of it passes as absent
+                if isinstance(payload, Ipr):
+                    self.index.add(payload.registration_number, payload.name)
+                else:
+                    self.index.add_complaint(payload)
             self.ledger.confirm(record.key, outcome.filed.reference, existing=outcome.filed.existing,
                                 version=state["version"])
             result.existing = outcome.filed.existing
@@ -324,10 +318,11 @@ class Runner:
         return True
 
     def _absent_at_start(self, record: Record, payload: Ipr | Complaint) -> bool:
-        """An IPR never tried before this claim (its first attempt) that the run's one read of IPR management
-        did not show: no look-up page for it."""
-        return isinstance(payload, Ipr) and record.attempts == 1 and self.index is not None \
-            and self.index.absent(payload)
+        """An entry never tried before this claim (its first attempt) that the run's one read of IPR management
+        or complaint history did not show: no look-up page for it."""
+        if record.attempts != 1 or self.index is None:
+            return False
+        return self.index.absent(payload) if isinstance(payload, Ipr) else self.index.complaint_absent(payload)
 
     def _submitting(self, key: str, state: dict[str, int]) -> None:
         """Commit "submitting" before the click; the flow clicks only after this returns.
@@ -479,20 +474,6 @@ def plain_message(exc: BaseException) -> str:
     """An error's own words, without the entry, step and URL a `PortalError` adds (secrets masked)."""
     text = exc.message if isinstance(exc, PortalError) else first_line(exc)
     return logs.mask_secrets(text)
-
-
-def _dead_local_holder(holder: str) -> bool:
-    """Whether a lease holder named like ours is a process of this machine that no longer runs."""
-    parts = holder.split()
-    if len(parts) != 6 or parts[2] != "on" or parts[3] != socket.gethostname() or not parts[5].isdigit():
-        return False
-    try:
-        os.kill(int(parts[5]), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _now_iso() -> str:

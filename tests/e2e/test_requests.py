@@ -52,3 +52,26 @@ def test_what_the_portal_has_is_still_never_filed_again(operator: Operator, page
     numbers = [i["registration_number"] for i in operator.portal.state()["iprs"]]
     assert sorted(numbers) == sorted([twice["registration_number"], mark.registration_number])
     assert rows["first-copy"]["portal_ref"] == rows["second-copy"]["portal_ref"]
+
+
+def test_a_run_reads_complaint_history_once(operator: Operator, tmp_path: Path) -> None:
+    """New complaints: one read of complaint history for the run, no look-up page each; a complaint already on the
+    portal (filed before, its entry then lost) still is looked up, found, and never filed again."""
+    operator.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=2, complaints_per_ipr=3)), check=True)
+    operator.ippbot("run", check=True)
+    operator.portal.advance(7)
+    operator.ippbot("sync", check=True)
+    operator.portal.requests(reset=True)
+    operator.ippbot("run", check=True)
+    counted = operator.portal.requests()["by_route"]
+    assert counted["GET /complaint/history"] == 1
+    assert len(operator.portal.state()["complaints"]) == 6
+    again = Operator(operator.portal, tmp_path / "again")  # a second ledger, on the same account
+    again.ippbot("enqueue", str(write_batch(tmp_path / "b.yaml", iprs=2, complaints_per_ipr=3)), check=True)
+    again.ippbot("run", check=True)  # its IPRs: found on the portal
+    again.ippbot("sync", check=True)  # approved: its complaints may go
+    again.portal.requests(reset=True)
+    again.ippbot("run", check=True)
+    assert again.portal.requests()["by_route"]["GET /complaint/history"] == 1 + 6  # the read, then each looked up
+    assert len(operator.portal.state()["complaints"]) == 6 and len(operator.portal.state()["iprs"]) == 2
+    assert all(row["state"] == "confirmed" for row in again.status())
