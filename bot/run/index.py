@@ -17,6 +17,10 @@ URLs it names (refused ones too). A complaint never tried for which no row has b
 one that some row could be is looked up one by one, as before (a false "maybe" costs one page,
 never a second filing). A portal whose history shows no count proves nothing absent. What the run
 files is kept by its exact listings, so a second entry of the same listings is looked up.
+
+Both reads take the list as whole: the portal's IPR management and complaint history show every
+record on one page (`../shared/domain/ipp-portal.md` notes no paging, and the mock has none). A
+portal that paged them would need the read to follow every page before it proves anything absent.
 """
 
 from __future__ import annotations
