@@ -181,21 +181,15 @@ class Runner:
             ctx = self._flow_ctx(context.new_page(), "preflight")
             try:
                 self._retrying(ctx)(lambda: ensure_session(ctx))
-                if self._never_tried("ipr"):
+                if self.ledger.has_new(self.account, "ipr"):
                     self.index = PortalIndex.of(self._retrying(ctx)(lambda: read_iprs(ctx)))
-                if self._never_tried("complaint"):
+                if self.ledger.has_new(self.account, "complaint"):
                     self.index = self.index or PortalIndex()
                     self.index.read_history(self._retrying(ctx)(lambda: read_history(ctx)))
             except PortalRejected as exc:
                 raise ConfigError(f"log-in to {self.settings.portal_url} as {self.account} failed "
                                   f"({'; '.join(exc.field_errors.values()) or exc.reason}); check IPPBOT_EMAIL and "
                                   "IPPBOT_PASSWORD, or register the account: ippbot account register") from exc
-
-    def _never_tried(self, kind: str) -> bool:
-        """Whether this account has entries of `kind` never tried, which the run's one read of IPR management
-        (or of complaint history) serves."""
-        return any(r.kind == kind and r.attempts == 0 and r.state == "pending" for r in self.ledger.rows()
-                   if (r.account or self.account) == self.account)
 
     def _settle_in_doubt(self, browser: BrowserSession) -> None:
         for record in self.ledger.in_doubt(self.account):

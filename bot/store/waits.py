@@ -5,7 +5,8 @@ whole account (`hold_off`) when an entry meets it, and every run of that account
 the next (the worker's, the cron's, another host's), asks `held_off` before it sends anything.
 A later word replaces an earlier one only when it asks for longer. `has_work` tells whether a run of
 an account would find anything to do at all, so that one with nothing starts no browser and logs in
-to nothing.
+to nothing; `has_new`, whether it has entries never tried, for the run's one read of a portal list.
+Both are one indexed query, not a scan of the ledger.
 """
 
 from __future__ import annotations
@@ -67,5 +68,13 @@ class WaitCalls:
     def has_work(self, account: str) -> bool:
         """Whether `account` has an entry a run could do something with (its own, or one pinned to no account)."""
         query = select(exists().where(entry_table.c.state.in_(WORKABLE), _claimable_by(account)))
+        with self._engine.connect() as conn:
+            return bool(conn.execute(query).scalar())
+
+    def has_new(self, account: str, kind: str) -> bool:
+        """Whether `account` has pending entries of `kind` never tried (the run's one read of a portal list
+        serves them), its own or pinned to no account."""
+        query = select(exists().where(entry_table.c.kind == kind, entry_table.c.state == "pending",
+                                      entry_table.c.attempts == 0, _claimable_by(account)))
         with self._engine.connect() as conn:
             return bool(conn.execute(query).scalar())

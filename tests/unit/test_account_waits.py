@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ledger_entries import complaint_entry, ipr_entry
 
 from bot.run.runner import Runner, RunOptions
 from bot.settings import Settings
@@ -54,3 +55,23 @@ def test_the_next_run_honours_a_wait_the_last_one_was_given(tmp_path: Path) -> N
         later: list[float] = []
         assert not runner(tmp_path, ledger, later, max_wait_s=300)._portal_lets_us()
         assert later == []
+
+
+def test_what_a_run_of_an_account_would_find(ledger: Ledger) -> None:
+    """`has_work`: an account's entries a run can do something with (and those pinned to none); `has_new`: those
+    of a kind never tried. Another account's, or confirmed ones, are nothing to it."""
+    other = "other@example.com"
+    assert not ledger.has_work(ACCOUNT) and not ledger.has_new(ACCOUNT, "ipr")
+    ledger.add([ipr_entry()], account=other)
+    assert not ledger.has_work(ACCOUNT) and ledger.has_work(other.upper())
+    ledger.add([ipr_entry("ipr:trademark:CN:9", "9")], account=ACCOUNT)
+    assert ledger.has_work(ACCOUNT) and ledger.has_new(ACCOUNT, "ipr") and not ledger.has_new(ACCOUNT, "complaint")
+    assert ledger.acquire_lease(ACCOUNT, "run 1", 300)
+    claimed = ledger.claim_next(ACCOUNT, holder="run 1")
+    assert claimed is not None and claimed.key == "ipr:trademark:CN:9"
+    assert not ledger.has_new(ACCOUNT, "ipr") and ledger.has_work(ACCOUNT)  # claimed: being worked, not new
+    submitting = ledger.mark_submitting(claimed.key, version=claimed.version)
+    ledger.confirm(claimed.key, "IPR-000001", version=submitting.version)
+    assert not ledger.has_work(ACCOUNT) and ledger.has_work(other)
+    ledger.add([complaint_entry("complaint:taobao:a")])  # pinned to no account: any account's run may take it
+    assert ledger.has_new(ACCOUNT, "complaint") and ledger.has_new(other, "complaint")
