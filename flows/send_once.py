@@ -18,10 +18,16 @@ portal's 303 itself and the page shows the portal's own answer: the confirmation
 with its errors). Every post goes on a fresh connection, so a socket the portal closed while
 idle cannot fail it. Not `route.fetch`: it sends the same way, but a context that records a HAR
 then waits for ever on closing after a fetch that failed (the HAR recorder keeps its entry
-open). A
-reset or timeout aborts the browser's request: the outcome is unknown and the ledger reconciles
-it against the portal's records, never a second copy. The route lives only around the click,
-as a route turns Chromium's HTTP cache off (playwright#7220).
+open). A reset or timeout aborts the browser's request: the outcome is unknown and the ledger
+reconciles it against the portal's records, never a second copy. Before the route goes, it waits
+for the error page Chromium commits for the aborted post, which would otherwise cut off the
+look-up's first navigation ("interrupted by another navigation to chrome-error://"). The route
+lives only around the click, as a route turns Chromium's HTTP cache off (playwright#7220).
+
+Runs that record a HAR (`--har`) send this way too, and the HAR holds the answer the route gave.
+Playwright's HAR recorder can wait for ever, on closing the context, on an answer a route
+fulfilled (the portal's 502 did it: a body size worked out as -1, its marker for "not known yet");
+`bot.run.evidence` closes the pages before the context, which ends that wait (issue #10).
 
 Replay turns this off (`FlowContext.send_once`): this post bypasses the context's routes, so
 it would reach a live portal, while Chromium's own post is answered by the HAR player.
@@ -39,6 +45,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Route
 
 from bot.errors import PortalError
@@ -61,6 +68,7 @@ _READ_FORM = """(button) => {
 _DROPPED_HEADERS = frozenset({"content-type", "content-length", "connection", "host"})
 _DECODED = frozenset({"content-length", "content-encoding", "transfer-encoding"})
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+ERROR_PAGE = "chrome-error://"  # where Chromium shows a navigation that failed
 
 
 @dataclass(frozen=True)
@@ -74,10 +82,11 @@ class Post:
 
 @dataclass
 class Sending:
-    """What happened to the one post while the route was in place."""
+    """What happened to the one post while the route was in place (`aborted`: the browser's post was failed)."""
 
     sent: bool = False
     error: BaseException | None = None
+    aborted: bool = False
 
 
 def prepare(button: Locator, uploads: Mapping[str, Sequence[Path]]) -> Post:
@@ -102,6 +111,7 @@ def sending_once(page: Page, post: Post, timeout_ms: float) -> Iterator[Sending]
         if request.method != "POST":
             route.fallback()
         elif sending.sent:  # never a second copy, whoever asks for it
+            sending.aborted = True
             route.abort("failed")
         else:
             sending.sent = True
@@ -114,7 +124,22 @@ def sending_once(page: Page, post: Post, timeout_ms: float) -> Iterator[Sending]
     try:
         yield sending
     finally:
+        if sending.aborted:
+            _await_error_page(page, timeout_ms)
         page.unroute(matches, handle)
+
+
+def _await_error_page(page: Page, timeout_ms: float) -> None:
+    """Wait for the error page Chromium commits for an aborted post, so that it cannot cut off the next step.
+
+    The click's navigation fails first (`net::ERR_FAILED`) and the error page commits a moment later:
+    a navigation started in between (the reconcile look-up's `goto`) is "interrupted by another
+    navigation to chrome-error://chromewebdata/". Not there in time: the look-up's own checks decide.
+    """
+    try:
+        page.wait_for_url(lambda url: url.startswith(ERROR_PAGE), wait_until="commit", timeout=timeout_ms)
+    except PlaywrightError:
+        return
 
 
 def _forward(route: Route, request: Request, post: Post, timeout_ms: float, sending: Sending) -> None:
@@ -125,6 +150,7 @@ def _forward(route: Route, request: Request, post: Post, timeout_ms: float, send
                             follow_redirects=False)
     except httpx.HTTPError as exc:  # reset, timeout: the portal may have stored it; never sent again
         sending.error = exc
+        sending.aborted = True
         route.abort("failed")
         return
     route.fulfill(status=answer.status_code, headers=_answer_headers(answer), body=answer.content)

@@ -33,11 +33,7 @@ def flow_context(page: Page, settings: Settings, entry: str, *, selectors: Selec
     selectors = selectors or Selectors.load(settings.resolved_selectors_dir())
     bound: FilteringBoundLogger = (log or structlog.get_logger("ippbot")).bind(entry=entry)
     pause = human_check_pause(page, selectors.page("common"), settings, log=bound)
-    # KNOWN LIMIT: a context recording a HAR (`--har`, QA) hangs on closing after ippbot's own final post
-    # was answered with an error (seen under the duplicate trap); there the browser posts, as before
-    # flows/send_once.py, with Chromium's re-send risk. Every other run sends each final post once.
-    return FlowContext(page=page, selectors=selectors, settings=settings, log=bound, entry=entry, pause=pause,
-                       send_once=not settings.har)
+    return FlowContext(page=page, selectors=selectors, settings=settings, log=bound, entry=entry, pause=pause)
 
 
 @contextmanager

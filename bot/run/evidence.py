@@ -4,8 +4,9 @@ As pytest-playwright's artifacts recorder does, `Evidence.context` opens the ent
 what the settings ask for (a HAR with `--har`, a trace unless `--trace off`), and on leaving keeps
 what pays: the confirmation screenshot of a new filing, the trace when `--trace on` or the entry
 failed (`retain-on-failure`), and the HAR, scrubbed of secrets as soon as the closing context has
-written it. Traces and HARs hold page content: both are written 0600. What was kept is noted on
-the entry's `EntryResult` as paths relative to the run's folder.
+written it (its pages are closed first, so that the HAR recorder cannot hang: `close`). Traces
+and HARs hold page content: both are written 0600. What was kept is noted on the entry's
+`EntryResult` as paths relative to the run's folder.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Evidence:
                 context.tracing.start(screenshots=full, snapshots=full, sources=False, title=key)
             yield context
         finally:
-            context.close()
+            close(context)
             if har is not None and har.exists():  # written as the context closed: scrubbed before anything else
                 scrub_har(har)
 
@@ -61,3 +62,23 @@ class Evidence:
             context.tracing.stop()
         if self.settings.har:
             result.har = self.run_dir.relative(self.run_dir.har(result.key))
+
+
+def close(context: BrowserContext) -> None:
+    """Close the context's pages, then the context, so that a HAR recorder cannot wait for ever on closing.
+
+    Playwright's HAR recorder (1.65), on closing the context, first waits for what it still works
+    out about each response; each of those waits also ends when the response's page closes. One
+    waits for the encoded body size, with -1 as its marker for "not known yet". For an answer a
+    route fulfilled (ippbot's own final post, `flows.send_once`), Playwright works that size out as
+    Chromium's byte count minus its own estimate of the headers, which can come to exactly -1: then
+    the wait never ends and `context.close()` hangs (issue #10; the portal's 502 "Bad gateway" did
+    it, as does a 5-byte body with a bare content-type, tests/reliability/test_har_send_once.py).
+    Closed pages end those waits; the HAR keeps every entry and body (that one without its
+    `compression` figure).
+    """
+    try:
+        for page in context.pages:
+            page.close()
+    finally:
+        context.close()
