@@ -125,11 +125,11 @@ def sending_once(page: Page, post: Post, timeout_ms: float) -> Iterator[Sending]
         yield sending
     finally:
         if sending.aborted:
-            _await_error_page(page, timeout_ms)
+            await_error_page(page, timeout_ms)
         page.unroute(matches, handle)
 
 
-def _await_error_page(page: Page, timeout_ms: float) -> None:
+def await_error_page(page: Page, timeout_ms: float) -> None:
     """Wait for the error page Chromium commits for an aborted post, so that it cannot cut off the next step.
 
     The click's navigation fails first (`net::ERR_FAILED`) and the error page commits a moment later:

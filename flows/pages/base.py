@@ -32,7 +32,7 @@ from bot.errors import (
 from bot.locators import PageSelectors
 from flows.boundary import from_playwright
 from flows.context import FlowContext
-from flows.send_once import Post, Sending, prepare, sending_once
+from flows.send_once import Post, Sending, await_error_page, prepare, sending_once
 
 
 class PortalPage:
@@ -172,6 +172,8 @@ class PortalPage:
             except (PlaywrightError, PortalError) as exc:
                 if isinstance(exc, PortalRejected):
                     raise
+                if sending is None and "net::ERR_" in str(exc):  # the browser's own post failed (a replay's)
+                    await_error_page(self.page, self.ctx.settings.timeout_ms)  # before the look-up navigates
                 cause = sending.error if sending and sending.error else exc
                 raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(cause)}",
                                            **self._where(step)) from cause

@@ -104,10 +104,13 @@ def test_a_502_after_storing_ends_the_run_once_filed_with_its_har(operator: Oper
 
 def test_a_dropped_answer_after_storing_ends_the_run_once_filed_with_its_har(operator: Operator,
                                                                             tmp_path: Path) -> None:
-    """Stored, then the connection dropped: the --har run ends, the look-up finds the IPR, filed once, HAR kept."""
+    """Stored, then the connection dropped: the --har run ends, the look-up finds the IPR, filed once; it replays."""
     done = run_under_the_trap(operator, tmp_path, seed=0, branch="Server disconnected without sending a response")
     assert done.returncode == 0, done.stdout + done.stderr
     assert operator.states() == {"confirmed": 1}
     assert_each_once(operator.portal, operator)
-    _, har = har_of(operator)
+    path, har = har_of(operator)
     assert the_post(har)["response"].get("_failureText") == "net::ERR_FAILED"  # ippbot's route failed it
+    replayed = ippbot(operator, "replay", str(path))  # the browser's post fails as recorded, then the look-up
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert "same steps, same outcome" in replayed.stdout
