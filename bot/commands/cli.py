@@ -341,9 +341,14 @@ def withdraw(
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=16, help="Accounts worked at once, each in a browser of its own (never two "
+                                              "on one account).")
+    ] = 1,
+) -> None:
     """Run the queue's consumer: triggered runs, the nightly schedule (IPPBOT_SCHEDULE) and the sweeper."""
-    _exit(worker_command.worker(_settings()))
+    _exit(worker_command.worker(_settings(), concurrency))
 
 
 @app.command()

@@ -3,7 +3,10 @@
 It says in one line what it works and how to stop it. A trigger for an account with nothing to
 work (one left in the queue while no worker ran, or a sweep after the work was done) starts no
 run and leaves no run folder: the ledger decides the work, not the number of triggers. Each run
-writes its report, as `ippbot run` does, with the account's standing.
+writes its report, as `ippbot run` does, with the account's standing. `--concurrency N` works up
+to N accounts at once, each in a browser of its own, and never two on one account: a second
+trigger of an account being worked finds its lease taken (`AccountBusy`, a log line), and the
+sweeper's next trigger finds the work done, or what is left.
 
 The nightly task (`IPPBOT_SCHEDULE`) is a run, then a sync (so complaints waiting for an approval
 wake up), then the report; the morning sync (`IPPBOT_SYNC_SCHEDULE`) syncs and writes the report
@@ -19,6 +22,7 @@ report, and one line says what was left; the exit code is 130 (SIGINT) or 143 (S
 
 from __future__ import annotations
 
+import importlib
 import json
 import signal
 from collections.abc import Callable
@@ -75,6 +79,7 @@ class Loop:
             run = self._run(settings, ledger)
             if run is not None:
                 self.report(settings, ledger, run)
+                _LOG.info("worker.worked", account=settings.email, run=run.run_id)
 
     def night(self) -> bool:
         """The nightly task, for each account in turn: run, then sync (complaints waiting for an approval wake
@@ -250,12 +255,15 @@ def queue(settings: Settings, stop: Stop | None = None, stopped: list[Interrupte
     return Queue(make_huey(settings), settings, loop.work, unfinished, nightly=loop.night, morning=loop.morning)
 
 
-def worker(settings: Settings) -> int:
-    """Run the huey consumer: triggered runs, the nightly schedule and the sweeper, until stopped."""
+def worker(settings: Settings, concurrency: int = 1) -> int:
+    """Run the huey consumer: triggered runs (up to `concurrency` accounts at once), the nightly schedule and the
+    sweeper, until stopped."""
     stop, stopped = Stop(), list[Interrupted]()
-    consumer = _consumer(queue(settings, stop, stopped).huey, stop)
+    _import_the_machinery()
+    consumer = _consumer(queue(settings, stop, stopped).huey, stop, concurrency)
     zone = settings.timezone or "the machine's time zone"
-    typer.echo(f"ippbot worker: working {settings.email}'s entries from {_where(settings)}; "
+    at_once = f", {concurrency} accounts at once" if concurrency > 1 else ""
+    typer.echo(f"ippbot worker: working {_whose(settings)} entries from {_where(settings)}{at_once}; "
                f"nightly at {settings.schedule!r} (run, sync, report), the morning sync at {settings.sync_schedule!r}, "
                f"both in {zone}; a sweep every {settings.sweep_minutes} min; "
                "Ctrl-C or SIGTERM stops it at a safe point")
@@ -264,6 +272,23 @@ def worker(settings: Settings) -> int:
     if not stop.requested:
         return EXIT_OK
     raise stop.interrupted(_stopped_detail(stop, stopped))
+
+
+RUN_MACHINERY = ("bot.commands.run", "bot.commands.report", "bot.run.runner", "bot.run.report", "bot.run.sync",
+                 "bot.run.notify", "bot.run.report_data", "bot.run.artifacts")
+
+
+def _import_the_machinery() -> None:
+    """Import, in the main thread, what the tasks import lazily (`ippbot enqueue` needs none of it): two worker
+    threads importing one module graph at once can each see it half made (Python's import deadlock avoidance
+    hands one a partial module: "cannot import name ...")."""
+    for name in RUN_MACHINERY:
+        importlib.import_module(name)
+
+
+def _whose(settings: Settings) -> str:
+    """Whose entries the worker works: the account's, or every account's of the accounts file."""
+    return "every account's" if settings.accounts_file is not None else f"{settings.email}'s"
 
 
 def _where(settings: Settings) -> str:
@@ -277,8 +302,10 @@ def _stopped_detail(stop: Stop, stopped: list[Interrupted]) -> str:
     return f"({how(stop)}): no run was in progress"
 
 
-def _consumer(huey: Any, stop: Stop) -> Any:
-    """huey's consumer, one worker thread, with SIGINT and SIGTERM going to `stop` (both graceful)."""
+def _consumer(huey: Any, stop: Stop, workers: int = 1) -> Any:
+    """huey's consumer with `workers` threads (each task one account's run, in a browser of its own; the account's
+    lease keeps a second task of that account from working it at once), SIGINT and SIGTERM going to `stop`
+    (both graceful)."""
     from huey.consumer import Consumer
 
     class StoppingConsumer(Consumer):  # type: ignore[misc]  # huey ships no type information
@@ -294,4 +321,4 @@ def _consumer(huey: Any, stop: Stop) -> Any:
             stop.request(signum)  # the run in progress (a worker's thread) stops at its next safe point
             self._signum, self._restart, self._graceful = signum, False, True
 
-    return StoppingConsumer(huey, workers=1, periodic=True)
+    return StoppingConsumer(huey, workers=workers, worker_type="thread", periodic=True)
