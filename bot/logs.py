@@ -10,7 +10,10 @@ and binds context. Two things keep secrets out of logs:
   flows register session cookies and verification codes as soon as they see them.
 
 Output is JSON lines, or structlog's console renderer on a terminal. A run can also keep
-its own JSON-lines copy (`log_file`, the run's ``log.jsonl``). Once a run is interrupted
+its own JSON-lines copy (`log_file`, the run's ``log.jsonl``). That copy and the run's observers
+(its step timer) belong to the thread that configured them: `ippbot worker --concurrency N` works
+several accounts' runs at once, one a thread, and each run's events go to its own folder only
+(never one client's lines in another's evidence). Once a run is interrupted
 (`bot.run.interrupts`), `mute_console()` keeps the rest off the terminal: what fails then fails
 because of the stop, and the command says so in one line; the log file still gets every event.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -71,7 +75,7 @@ _SENSITIVE_KEYS = frozenset(
 
 QUIETED_ON_STOP = ("asyncio", "playwright")  # standard-library loggers muted with the console
 _secrets: tuple[str, ...] = ()
-_file_sink: _JsonFileSink | None = None
+_outputs = threading.local()  # this thread's run: its log file (`sink`) and its observers
 _console_muted = False
 
 
@@ -165,21 +169,17 @@ def configure(
         for secret in (settings.password, settings.smtp_password, settings.notify_webhook_secret):
             register_secret(secret)
     out = stream if stream is not None else sys.stderr
+    _open_sink(log_file)
+    _outputs.observers = tuple(observers)
     structlog.configure(
-        processors=[*_processors(settings.log_format, out, _open_sink(log_file), observers, console_level)],
+        processors=_processors(settings.log_format, out, console_level),
         wrapper_class=structlog.make_filtering_bound_logger(_level(settings.log_level)),
         logger_factory=structlog.WriteLoggerFactory(file=out),
         cache_logger_on_first_use=False,  # loggers must follow a later configure()
     )
 
 
-def _processors(
-    log_format: LogFormat,
-    out: TextIO,
-    sink: _JsonFileSink | None,
-    observers: Sequence[Processor] = (),
-    console_level: str | None = None,
-) -> list[Processor]:
+def _processors(log_format: LogFormat, out: TextIO, console_level: str | None = None) -> list[Processor]:
     chain: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -188,14 +188,20 @@ def _processors(
         structlog.processors.format_exc_info,
         redact,
     ]
-    chain.extend(observers)
-    if sink is not None:
-        chain.append(sink)
+    chain.append(_this_threads_run)
     if console_level is not None:
         chain.append(_quieter_than(_level(console_level)))
     chain.append(_unless_muted)
     chain.append(_renderer(log_format, out))
     return chain
+
+
+def _this_threads_run(logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+    """Hand the event to the observers and the log file of the run this thread works (if any)."""
+    for observer in getattr(_outputs, "observers", ()):
+        event_dict = observer(logger, method, event_dict)
+    sink: _JsonFileSink | None = getattr(_outputs, "sink", None)
+    return sink(logger, method, event_dict) if sink is not None else event_dict
 
 
 def _unless_muted(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
@@ -245,12 +251,12 @@ class _JsonFileSink:
         self._file.close()
 
 
-def _open_sink(log_file: Path | None) -> _JsonFileSink | None:
-    global _file_sink  # the open file belongs to the process-wide config
-    if _file_sink is not None:
-        _file_sink.close()
-    _file_sink = _JsonFileSink(log_file) if log_file is not None else None
-    return _file_sink
+def _open_sink(log_file: Path | None) -> None:
+    """This thread's log file from now on (its previous one closed; another thread's left alone)."""
+    previous: _JsonFileSink | None = getattr(_outputs, "sink", None)
+    if previous is not None:
+        previous.close()
+    _outputs.sink = _JsonFileSink(log_file) if log_file is not None else None
 
 
 @contextmanager

@@ -11,11 +11,13 @@ and HARs hold page content: both are written 0600. What was kept is noted on the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
 
 from bot.browser import BrowserSession
 from bot.run.artifacts import EntryResult, RunDir
@@ -43,9 +45,11 @@ class Evidence:
                 context.tracing.start(screenshots=full, snapshots=full, sources=False, title=key)
             yield context
         finally:
-            close(context)
-            if har is not None and har.exists():  # written as the context closed: scrubbed before anything else
-                scrub_har(har)
+            try:
+                close(context)
+            finally:  # written as the context closed, even if closing failed: scrubbed before anything else
+                if har is not None and har.exists():
+                    scrub_har(har)
 
     def keep(self, context: BrowserContext, page: Page, result: EntryResult, failed: bool) -> None:
         """Keep the entry's screenshot and trace (call before the context closes); note them on `result`."""
@@ -79,6 +83,7 @@ def close(context: BrowserContext) -> None:
     """
     try:
         for page in context.pages:
-            page.close()
+            with contextlib.suppress(PlaywrightError):  # a crashed page: the context still closes
+                page.close()
     finally:
         context.close()

@@ -12,15 +12,17 @@ one window left is a person filing the same right by hand during the run, which 
 look-up had too, between its look-up and its click.
 
 Complaints the same way, from one read of complaint history. Its rows show no listing URLs, but
-they show what a copy of the complaint must share: its IPR (`name (number)`) and how many listing
-URLs it names (refused ones too). A complaint never tried for which no row has both is absent;
+they show what a copy of the complaint must share: its IPR (`name (number)`), and a listing count
+no higher than its own (the mock counts refused URLs too; a portal counting only accepted ones
+shows fewer, never more). A complaint never tried for which no row has both is absent;
 one that some row could be is looked up one by one, as before (a false "maybe" costs one page,
 never a second filing). A portal whose history shows no count proves nothing absent. What the run
 files is kept by its exact listings, so a second entry of the same listings is looked up.
 
-Both reads take the list as whole: the portal's IPR management and complaint history show every
-record on one page (`../shared/domain/ipp-portal.md` notes no paging, and the mock has none). A
-portal that paged them would need the read to follow every page before it proves anything absent.
+Both reads take the list as whole: the mock's IPR management and complaint history show every
+record on one page, and `../shared/domain/ipp-portal.md` says nothing of paging either way. A
+portal that paged them would need the read to follow every page before it proves anything absent
+(KNOWN LIMIT until a real portal's pages are seen).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class PortalIndex:
         """Whether no complaint the portal held at the run's start (nor filed since) could be this one."""
         if self.complaints is None or frozenset(complaint.listings) in self.filed:
             return False
-        return not any(names_ipr(shown, complaint) and count in (None, len(complaint.listings))
+        return not any(names_ipr(shown, complaint) and (count is None or count <= len(complaint.listings))
                        for shown, count in self.complaints)
 
 

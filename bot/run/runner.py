@@ -53,6 +53,7 @@ from structlog.typing import FilteringBoundLogger
 from bot import logs
 from bot.browser import BrowserSession, open_browser
 from bot.errors import (
+    AccountBusy,
     ConfigError,
     IppbotError,
     NeedsHuman,
@@ -252,6 +253,8 @@ class Runner:
             return False
         self.log.info("run.backing_off", wait_s=round(wait, 1))
         self.sleep(wait)
+        if not self.ledger.renew_lease(self.account, self.holder, LEASE_TTL_S):  # it may have run out meanwhile
+            raise AccountBusy(self.account)
         return True
 
     # -- one entry ------------------------------------------------------------------------------
@@ -289,13 +292,10 @@ class Runner:
         payload = self.ledger.payload_to_file(record)
         ctx.absent_at_start = result.absent_at_start = self._absent_at_start(record, payload)  # replay does as we did
         outcome = attempt(ctx, payload, self._retrying(ctx), on_unknown=unknown)
+        if self.index is not None and (outcome.filed is not None or outcome.clicked):
+            self._index_add(payload)  # filed, or maybe filed: no second entry of it passes as absent
         if outcome.filed is not None:
             kill_point("after_confirmation")
-            if self.index is not None:  # filed now: no second entry of it passes as absent
-                if isinstance(payload, Ipr):
-                    self.index.add(payload.registration_number, payload.name)
-                else:
-                    self.index.add_complaint(payload)
             self.ledger.confirm(record.key, outcome.filed.reference, existing=outcome.filed.existing,
                                 version=state["version"])
             result.existing = outcome.filed.existing
@@ -310,6 +310,13 @@ class Runner:
             raise self.stop.interrupted()
         self._failed(record, state, error, page)
         return True
+
+    def _index_add(self, payload: Ipr | Complaint) -> None:
+        assert self.index is not None
+        if isinstance(payload, Ipr):
+            self.index.add(payload.registration_number, payload.name)
+        else:
+            self.index.add_complaint(payload)
 
     def _absent_at_start(self, record: Record, payload: Ipr | Complaint) -> bool:
         """An entry never tried before this claim (its first attempt) that the run's one read of IPR management

@@ -32,7 +32,8 @@ def agency(portal: MockPortal, tmp_path: Path) -> Operator:
 
 def test_two_accounts_at_once_each_once(portal: MockPortal, tmp_path: Path) -> None:
     """Two triggered accounts, `--concurrency 2`: their runs overlap in time, every entry lands once on its own
-    account, at most one submission in flight per account; SIGTERM then stops the idle worker."""
+    account, at most one submission in flight per account, each run's log and step timings are its own; SIGTERM
+    then stops the idle worker."""
     operator = agency(portal, tmp_path)
     worker = operator.start("worker", "--concurrency", "2")
     assert worker.stdout is not None and worker.stderr is not None
@@ -53,3 +54,9 @@ def test_two_accounts_at_once_each_once(portal: MockPortal, tmp_path: Path) -> N
              for run in worked.values()]
     assert {s["account"] for s in spans} == set(ACCOUNTS)
     assert max(s["started_at"] for s in spans) < min(s["finished_at"] for s in spans)  # both browsers at once
+    assert all(entry["steps"] for s in spans for entry in s["entries"])  # each run's step timer saw its steps
+    whose = {row["key"]: row["account"] for row in operator.status()}
+    for account, run in worked.items():  # each run's log holds its own account's entries, none of the other's
+        lines = (operator.data_dir / "runs" / run / "log.jsonl").read_text(encoding="utf-8").splitlines()
+        logged = {event["entry"] for event in map(json.loads, lines) if event.get("entry") in whose}
+        assert logged and {whose[key] for key in logged} == {account}, (account, logged)

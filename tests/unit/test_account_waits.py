@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from ledger_entries import complaint_entry, ipr_entry
 
+from bot.errors import AccountBusy
 from bot.run.runner import Runner, RunOptions
 from bot.settings import Settings
 from bot.store.ledger import Ledger
@@ -48,7 +49,9 @@ def test_the_next_run_honours_a_wait_the_last_one_was_given(tmp_path: Path) -> N
     with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}") as ledger:
         ledger.hold_off(ACCOUNT, datetime.now(UTC) + timedelta(seconds=40), "429")
         sleeps: list[float] = []
-        assert runner(tmp_path, ledger, sleeps, max_wait_s=300)._portal_lets_us()
+        waiting = runner(tmp_path, ledger, sleeps, max_wait_s=300)
+        assert ledger.acquire_lease(ACCOUNT, waiting.holder, 300)  # as the run holds it
+        assert waiting._portal_lets_us()
         [waited] = sleeps
         assert 35 < waited <= 40
         ledger.hold_off(ACCOUNT, datetime.now(UTC) + timedelta(hours=2), "maintenance")
@@ -75,3 +78,13 @@ def test_what_a_run_of_an_account_would_find(ledger: Ledger) -> None:
     assert not ledger.has_work(ACCOUNT) and ledger.has_work(other)
     ledger.add([complaint_entry("complaint:taobao:a")])  # pinned to no account: any account's run may take it
     assert ledger.has_new(ACCOUNT, "complaint") and ledger.has_new(other, "complaint")
+
+
+def test_a_run_whose_lease_ran_out_while_it_waited_stops(tmp_path: Path) -> None:
+    """After waiting out the portal's word, a run that no longer holds the account's lease goes no further."""
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}") as ledger:
+        ledger.hold_off(ACCOUNT, datetime.now(UTC) + timedelta(seconds=40), "429")
+        sleeps: list[float] = []
+        with pytest.raises(AccountBusy):
+            runner(tmp_path, ledger, sleeps, max_wait_s=300)._portal_lets_us()  # no lease held: as if it lapsed
+        assert len(sleeps) == 1

@@ -29,9 +29,11 @@ def test_a_complaint_is_absent_only_when_no_row_could_be_it() -> None:
     index = PortalIndex()
     index.read_history([{"reference": "CP-000001", "ipr": "MARKW (40000001)", "listings": "5"},
                         {"reference": "CP-000002", "ipr": "OTHER (40000009)", "listings": "3"}])
-    assert index.complaint_absent(complaint())
+    assert index.complaint_absent(complaint(urls=URLS[:2]))  # a copy never names more listings than we do
     assert not index.complaint_absent(complaint(urls=tuple(f"https://www.aliexpress.com/item/{k}.html"
                                                            for k in range(10, 15))))
+    assert not index.complaint_absent(complaint(urls=tuple(f"https://www.aliexpress.com/item/{k}.html"
+                                                           for k in range(10, 16))))  # 5 of 6 shown: maybe
     assert not index.complaint_absent(complaint(ipr="40000009"))
 
 
