@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".ippbot")
     queue_url: str | None = None
     ledger_url: str | None = None  # a fleet's: postgresql+psycopg://user@host/db (default: SQLite in the data dir)
+    # How long an account's lease lasts unless its run renews it (a killed worker's accounts wait this long);
+    # a worker's heartbeat and its queue's stalled-job threshold follow from it (bot.store.fleet_times).
+    lease_ttl_s: float = Field(default=300.0, ge=2)
     selectors_dir: Path | None = None
 
     # The browser.

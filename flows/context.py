@@ -28,7 +28,10 @@ class FlowContext:
     `pause` hands the page to the operator (headed runs) and says whether they dealt with it;
     the default never pauses. `before_submit` runs right before a final submit click: the
     ledger commits "submitting" there, so a crash after the click is never taken for "not filed".
-    `after_click` runs right after that click, before the answer is read (a test hook).
+    `after_click` runs right after that click, before the answer is read (a test hook). `fence` runs
+    right before ippbot sends the final post (`flows.send_once`): the runner checks there that its
+    lease's fencing token is still current (`bot.store.leasing`); whatever it raises means nothing was
+    sent, and comes out of the submit as it is.
     `record_made` is told of a record the portal made before any final submit (a complaint's check
     step), so that one left unfiled is known for what it is. `absent_at_start` says the run's one
     read of IPR management (or of complaint history) showed no record of this entry (`bot.run.index`):
@@ -46,6 +49,7 @@ class FlowContext:
     pause: Callable[[str], bool] = field(default=_no_pause)
     before_submit: Callable[[], None] = field(default=_nothing)
     after_click: Callable[[], None] = field(default=_nothing)
+    fence: Callable[[], None] = field(default=_nothing)
     record_made: Callable[[str], None] = field(default=lambda _reference: None)
     send_once: bool = True
     absent_at_start: bool = False

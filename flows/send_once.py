@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +87,7 @@ class Sending:
     sent: bool = False
     error: BaseException | None = None
     aborted: bool = False
+    fenced: Exception | None = None  # what the fence raised: nothing was sent
 
 
 def prepare(button: Locator, uploads: Mapping[str, Sequence[Path]]) -> Post:
@@ -103,17 +104,27 @@ def prepare(button: Locator, uploads: Mapping[str, Sequence[Path]]) -> Post:
 
 
 @contextmanager
-def sending_once(page: Page, post: Post, timeout_ms: float) -> Iterator[Sending]:
-    """Answer the browser's post to `post.url` with `post`, sent once; the route is gone on leaving."""
+def sending_once(page: Page, post: Post, timeout_ms: float,
+                 fence: Callable[[], None] = lambda: None) -> Iterator[Sending]:
+    """Answer the browser's post to `post.url` with `post`, sent once; the route is gone on leaving.
+
+    `fence` is asked right before the post goes: when it raises, nothing is sent, the browser's post
+    is failed, and `Sending.fenced` keeps what it raised."""
     sending = Sending()
 
     def handle(route: Route, request: Request) -> None:
         if request.method != "POST":
             route.fallback()
-        elif sending.sent:  # never a second copy, whoever asks for it
+        elif sending.sent or sending.fenced:  # never a second copy, whoever asks for it
             sending.aborted = True
             route.abort("failed")
         else:
+            try:
+                fence()
+            except Exception as exc:  # the run may no longer send: nothing goes, the submit says why
+                sending.fenced, sending.aborted = exc, True
+                route.abort("failed")
+                return
             sending.sent = True
             _forward(route, request, post, timeout_ms, sending)
 

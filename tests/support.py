@@ -190,9 +190,10 @@ class Operator:
             assert done.returncode == 0, done.stdout + done.stderr
         return done
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """Start one ippbot command in the background."""
-        return subprocess.Popen([sys.executable, "-m", "bot.commands.cli", *args], cwd=ROOT, env=self.env, text=True,
+        return subprocess.Popen([sys.executable, "-m", "bot.commands.cli", *args], cwd=ROOT,
+                                env={**self.env, **(extra_env or {})}, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def status(self) -> list[dict[str, Any]]:

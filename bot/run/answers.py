@@ -33,7 +33,7 @@ from bot.errors import EnvironmentProblem, PortalError, SubmitOutcomeUnknown
 from bot.models import ComplaintStatus
 from bot.retry import build_retrying
 from bot.run.contexts import command_flow
-from bot.run.leases import LEASE_TTL_S, dead_local_holder
+from bot.run.leases import dead_local_holder
 from bot.run.runner import kill_point
 from bot.settings import Settings
 from bot.store.actions import IN_DOUBT, ActionKind
@@ -131,24 +131,25 @@ def act(settings: Settings, ledger: Ledger, targets: Sequence[Target], *, wait: 
         say: Callable[[str], None] = print, sleep: Callable[[float], None] = time.sleep) -> list[Outcome]:
     """File every target once, under the account's lease, in one browser; what became of each."""
     holder = f"respond {uuid.uuid4().hex[:8]} on {socket.gethostname()} pid {os.getpid()}"
-    with held_lease(ledger, settings.email, holder, wait=wait, say=say, sleep=sleep), \
+    with held_lease(ledger, settings.email, holder, wait=wait, say=say, sleep=sleep, ttl_s=settings.lease_ttl_s), \
             command_flow(settings, "respond", storage_state=stored_session(settings.session_file),
                          logger="ippbot.respond") as ctx:
         ensure_session(ctx)
         retrying = build_retrying(settings, log=ctx.log)
         outcomes = []
         for target in targets:
-            ledger.renew_lease(settings.email, holder, LEASE_TTL_S)
+            ledger.renew_lease(settings.email, holder, settings.lease_ttl_s)
             outcomes.append(_one(ctx, ledger, retrying, target))
         return outcomes
 
 
 @contextmanager
 def held_lease(ledger: Ledger, account: str, holder: str, *, wait: bool, say: Callable[[str], None],
-               sleep: Callable[[float], None]) -> Iterator[None]:
-    """The account's lease for the block: a run holding it stops us (exit 3), or with `wait` we wait for it."""
+               sleep: Callable[[float], None], ttl_s: float = 300.0) -> Iterator[None]:
+    """The account's lease for the block (`ttl_s` at a time): a run holding it stops us (exit 3), or with `wait`
+    we wait for it."""
     told = False
-    while not ledger.acquire_lease(account, holder, LEASE_TTL_S):
+    while not ledger.acquire_lease(account, holder, ttl_s):
         other = ledger.lease_holder(account)
         if other is not None and dead_local_holder(other):
             ledger.release_lease(account, other)  # a killed run's lease: taken over, as a run does

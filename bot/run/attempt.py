@@ -6,6 +6,8 @@ final submit was clicked and no confirmation came back (`SubmitOutcomeUnknown`, 
 `ctx.before_submit` has run), the caller's `on_unknown` is told first (the runner commits
 `unknown` there), then `settle` asks the portal's own records: found, it is filed; proven absent,
 it may be filed again; a look-up that fails leaves it in doubt. Nothing is ever filed on a guess.
+A `LedgerError` after the click is the fence refusing the post (`FlowContext.fence`: the run's lease
+passed to another worker): nothing was sent, so it comes out as it is and the run stops.
 
 The runner (`bot.run.runner`) moves the ledger by the `Attempt` it gets back, `ippbot replay`
 (`bot.run.replay`) compares it with a recording, and the fault tests drive it: one path for all.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import tenacity
 
-from bot.errors import SubmitOutcomeUnknown
+from bot.errors import LedgerError, SubmitOutcomeUnknown
 from bot.models import Complaint, Filed, Ipr
 from flows.context import FlowContext
 from flows.file_complaint import file_complaint, find_complaint
@@ -63,6 +65,8 @@ def attempt(ctx: FlowContext, payload: Ipr | Complaint, retrying: tenacity.Retry
     try:
         filed = retrying(relogging(ctx, lambda: _flow(ctx, payload)))
     except Exception as exc:  # the caller decides what any error means; none may lose a click
+        if clicked and isinstance(exc, LedgerError):  # the fence refused the post: nothing was sent
+            raise
         if not clicked and not isinstance(exc, SubmitOutcomeUnknown):
             return Attempt(error=exc)
         ctx.log.warning("submit.outcome_unknown", entry=ctx.entry, error=str(exc))

@@ -33,7 +33,6 @@ from bot.models import Complaint, Ipr
 from bot.run.artifacts import NOT_FILLABLE, EntryResult, RunSummary, StepTiming, Verdict, Would
 from bot.run.attempt import Attempt, attempt
 from bot.run.backoff import aware
-from bot.run.leases import LEASE_TTL_S
 from bot.run.report import VERDICTS, plain_error
 from bot.run.runner import Runner, plain_message, root_cause
 from bot.store.records import Record
@@ -86,7 +85,7 @@ class DryRunner(Runner):
 
     def _look_at_all(self, browser: BrowserSession) -> None:
         for record in self.due():
-            self.ledger.renew_lease(self.account, self.holder, LEASE_TTL_S)
+            self.ledger.renew_lease(self.account, self.holder, self.settings.lease_ttl_s)
             self.stop.check()
             self._look_at(browser, record)
 

@@ -1,7 +1,9 @@
 """Leases: one process at a time works an account; a lease that a killed process of this machine left is taken over.
 
-A lease lasts `LEASE_TTL_S` unless renewed (a run renews it before each entry, `respond` before each
-answer). Its holder is named `run ID on HOST pid PID`, so that `dead_local_holder` can tell a lease
+A lease lasts `IPPBOT_LEASE_TTL_S` (`Settings.lease_ttl_s`, 300 s) unless renewed (a run renews it
+before each entry and before each final post, `respond` before each answer), and carries a fencing
+token (`bot.store.leasing`) that the run keeps. Its holder is named `run ID on HOST pid PID`, so
+that `dead_local_holder` can tell a lease
 whose process on this machine is gone (killed with -9, the machine's own crash) from one held by a
 live process or by another host, which only the lease's expiry frees.
 """
@@ -16,22 +18,22 @@ from structlog.typing import FilteringBoundLogger
 from bot.errors import AccountBusy
 from bot.store.ledger import Ledger
 
-__all__ = ["LEASE_TTL_S", "dead_local_holder", "take_lease"]
-
-LEASE_TTL_S = 300.0
+__all__ = ["dead_local_holder", "take_lease"]
 
 
-def take_lease(ledger: Ledger, account: str, holder: str, log: FilteringBoundLogger) -> None:
-    """Take `account`'s lease for `holder`; one left by a dead process of this machine is taken over.
-    `AccountBusy` when a live holder has it."""
-    if ledger.acquire_lease(account, holder, LEASE_TTL_S):
-        return
+def take_lease(ledger: Ledger, account: str, holder: str, ttl_s: float, log: FilteringBoundLogger) -> int:
+    """Take `account`'s lease for `holder`: its fencing token. One left by a dead process of this machine is
+    taken over. `AccountBusy` when a live holder has it."""
+    token = ledger.acquire_lease(account, holder, ttl_s)
+    if token is not None:
+        return token
     other = ledger.lease_holder(account)
     if other is not None and dead_local_holder(other):
         log.warning("lease.taken_over", account=account, dead_holder=other)
         ledger.release_lease(account, other)
-        if ledger.acquire_lease(account, holder, LEASE_TTL_S):
-            return
+        token = ledger.acquire_lease(account, holder, ttl_s)
+        if token is not None:
+            return token
     raise AccountBusy(account)
 
 

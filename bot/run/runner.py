@@ -53,9 +53,9 @@ from structlog.typing import FilteringBoundLogger
 from bot import logs
 from bot.browser import BrowserSession, open_browser
 from bot.errors import (
-    AccountBusy,
     ConfigError,
     IppbotError,
+    LeaseNotHeld,
     NeedsHuman,
     PermanentPortalError,
     PortalError,
@@ -74,7 +74,7 @@ from bot.run.contexts import StepRecorder, flow_context
 from bot.run.evidence import Evidence
 from bot.run.index import PortalIndex
 from bot.run.interrupts import Stop, signal_point
-from bot.run.leases import LEASE_TTL_S, take_lease
+from bot.run.leases import take_lease
 from bot.run.pause import failure_inspector
 from bot.run.preflight import check_data_dir, check_portal
 from bot.settings import Settings
@@ -120,6 +120,7 @@ class Runner:
         self.options = options or RunOptions()
         self.account = settings.email
         self.holder = f"run {self.options.run_id} on {socket.gethostname()} pid {os.getpid()}"
+        self.token = 0  # the lease's fencing token, once taken (`run`)
         self.run_dir = RunDir(settings.runs_dir, self.options.run_id)
         self.recorder = StepRecorder()
         self.evidence = Evidence(settings, self.run_dir)
@@ -145,7 +146,7 @@ class Runner:
         self.run_dir.create()
         logs.configure(self.settings, log_file=self.run_dir.log, observers=[self.recorder],
                        console_level=self.options.console_level)
-        take_lease(self.ledger, self.account, self.holder, self.log)
+        self.token = take_lease(self.ledger, self.account, self.holder, self.settings.lease_ttl_s, self.log)
         try:
             self.stop.check()
             self._in_browser()
@@ -203,7 +204,7 @@ class Runner:
     def _work(self, browser: BrowserSession) -> None:
         done = 0
         while self.options.limit is None or done < self.options.limit:
-            self.ledger.renew_lease(self.account, self.holder, LEASE_TTL_S)
+            self._renew()
             kill_point("between_entries")
             self.stop.check()
             if not self._portal_lets_us() or not self._head_may_go():
@@ -253,9 +254,14 @@ class Runner:
             return False
         self.log.info("run.backing_off", wait_s=round(wait, 1))
         self.sleep(wait)
-        if not self.ledger.renew_lease(self.account, self.holder, LEASE_TTL_S):  # it may have run out meanwhile
-            raise AccountBusy(self.account)
+        self._renew()
         return True
+
+    def _renew(self) -> None:
+        """Renew the account's lease with the run's fencing token (lapsed meanwhile is fine while no one took it
+        since); `LeaseNotHeld` once another worker has: the run stops, its browser closes."""
+        if not self.ledger.renew_lease(self.account, self.holder, self.settings.lease_ttl_s, token=self.token):
+            raise LeaseNotHeld(self.account, self.holder)
 
     # -- one entry ------------------------------------------------------------------------------
     def _work_entry(self, browser: BrowserSession, record: Record) -> None:
@@ -278,6 +284,7 @@ class Runner:
         ctx = self._flow_ctx(page, record.key)
         ctx.before_submit = lambda: self._submitting(record.key, state)
         ctx.after_click = lambda: kill_point("after_click")
+        ctx.fence = lambda: self._fence(record.key, state["version"])
         kill_point("before_form")  # before the flow's first try opens anything
         self.stop.check()
 
@@ -333,9 +340,14 @@ class Runner:
         kill_point("after_fields")
         self.pace()
         self.stop.check()
-        state["version"] = self.ledger.mark_submitting(key, version=state["version"]).version
+        state["version"] = self.ledger.mark_submitting(key, version=state["version"], token=self.token).version
         self.last_submit = time.monotonic()
         kill_point("after_submitting_committed")
+
+    def _fence(self, key: str, version: int) -> None:
+        """Right before the final post: the lease is still this run's (renewed) and the entry as committed."""
+        kill_point("before_post")
+        self.ledger.fence(key, holder=self.holder, token=self.token, version=version, ttl_s=self.settings.lease_ttl_s)
 
     def pace(self) -> None:
         """The account's own pace (`IPPBOT_SUBMISSIONS_PER_MINUTE`, or its accounts-file entry): wait out the

@@ -67,21 +67,18 @@ from bot.settings import Settings
 from bot.store.actions import ActionCalls
 from bot.store.corrections import CorrectionCalls
 from bot.store.known import KnownCalls
+from bot.store.leasing import LeaseCalls
 from bot.store.listings import ListingCalls
 from bot.store.migrate import upgrade
 from bot.store.moves import (
     _claim,
-    _drop_lease,
     _expect,
-    _extend_lease,
     _insert_new,
     _move,
     _reconciled_state,
     _require,
     _set_review,
     _settle_held,
-    _take_lease,
-    _ttl,
 )
 from bot.store.operator import OperatorCalls
 from bot.store.queries import (
@@ -95,7 +92,6 @@ from bot.store.queries import (
     _holds,
     _ipr_on_portal,
     _live_holder,
-    _live_lease,
     _record,
     _state_counts,
     _status_rows,
@@ -120,7 +116,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(OperatorCalls, KnownCalls, CorrectionCalls, ListingCalls, ActionCalls, WaitCalls):
+class Ledger(OperatorCalls, KnownCalls, CorrectionCalls, ListingCalls, ActionCalls, WaitCalls, LeaseCalls):
     """The ledger on one database. Every public method is one transaction."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
@@ -208,15 +204,17 @@ class Ledger(OperatorCalls, KnownCalls, CorrectionCalls, ListingCalls, ActionCal
                     return _record(_get(conn, row.key))
         return None
 
-    def mark_submitting(self, key: str, *, version: int | None = None, now: datetime | None = None) -> Record:
+    def mark_submitting(self, key: str, *, version: int | None = None, token: int | None = None,
+                        now: datetime | None = None) -> Record:
         """claimed -> submitting. Call it, and let it commit, BEFORE clicking submit.
 
-        Refused with `LeaseNotHeld` if the claiming worker's lease is no longer live.
+        Refused with `LeaseNotHeld` if the claiming worker's lease is no longer live, or (with `token`, the
+        fencing token its lease was taken with: `bot.store.leasing`) has passed to another holder since.
         """
         at = self._now(now)
         with self._engine.begin() as conn:
             row = _expect(conn, key, version, "submitting", {"claimed"})
-            if row.claimed_by is not None and not _holds(conn, row.account, row.claimed_by, at):
+            if row.claimed_by is not None and not _holds(conn, row.account, row.claimed_by, at, token):
                 raise LeaseNotHeld(row.account or "", row.claimed_by)
             _move(conn, row, "submitting", at, "about to click submit")
             return _record(_get(conn, key))
@@ -367,37 +365,6 @@ class Ledger(OperatorCalls, KnownCalls, CorrectionCalls, ListingCalls, ActionCal
                     _move(conn, row, "unknown", at, why, error=why)
                 moved.append(row.key)
             return [_record(_get(conn, key)) for key in moved]
-
-    # Leases ----------------------------------------------------------------------------
-
-    def acquire_lease(self, account: str, holder: str, ttl_s: float, now: datetime | None = None) -> bool:
-        """Take the account's lease for `ttl_s` seconds: True if now held by `holder`.
-
-        Atomic: inserted when there is none, taken over when it has expired, extended when
-        `holder` has it already; refused while another holder's lease is live. After a
-        takeover, call `recover_stale` for what the old holder left behind.
-        """
-        at = self._now(now)
-        until = at + _ttl(ttl_s)
-        with self._engine.begin() as conn:
-            return _take_lease(conn, account, holder, at, until)
-
-    def renew_lease(self, account: str, holder: str, ttl_s: float, now: datetime | None = None) -> bool:
-        """Extend a live lease `holder` holds; False if it expired or is someone else's."""
-        at = self._now(now)
-        with self._engine.begin() as conn:
-            return _extend_lease(conn, account, holder, at, at + _ttl(ttl_s))
-
-    def lease_holder(self, account: str, now: datetime | None = None) -> str | None:
-        """Who holds the account's live lease, if anyone."""
-        with self._engine.connect() as conn:
-            row = _live_lease(conn, account, self._now(now))
-        return str(row.holder) if row is not None else None
-
-    def release_lease(self, account: str, holder: str) -> bool:
-        """Give the lease up; False if `holder` did not hold it."""
-        with self._engine.begin() as conn:
-            return _drop_lease(conn, account, holder)
 
     # Reading ---------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from bot.errors import LedgerError
 __all__ = ["HEAD", "MIGRATIONS", "Upgrade", "upgrade"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0006"
+HEAD = "0007"
 UNVERSIONED = "0.1.0 (unversioned)"  # what a ledger without alembic_version but with entries was made by
 
 

@@ -10,10 +10,10 @@ helpers for `bot.store` alone (the public API is `bot.store.ledger.Ledger`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, or_, update
+from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import IllegalTransition, LedgerError, StaleEntry
@@ -187,24 +187,27 @@ def _ttl(ttl_s: float) -> timedelta:
 
 
 
-def _take_lease(conn: Connection, account: str, holder: str, now: datetime, until: datetime) -> bool:
-    """Insert the account's lease, take it over once expired, or extend `holder`'s own: True if held."""
+def _take_lease(conn: Connection, account: str, holder: str, now: datetime, until: datetime) -> int | None:
+    """Insert the account's lease, take it over once expired, or extend `holder`'s own: the token it is held
+    with, or None while another holder's is live. The token grows each time the lease passes to another
+    holder (fencing: an older token is refused by `_fenced_extend`)."""
+    row = conn.execute(select(lease_table).where(lease_table.c.account == account)).first()
+    if row is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(lease_table).values(account=account, holder=holder, expires_at=until, token=1))
+        except IntegrityError:
+            return None
+        return 1
+    if row.holder != holder and row.expires_at > now:
+        return None
+    token = row.token if row.holder == holder else row.token + 1
     taken = conn.execute(
         update(lease_table)
-        .where(lease_table.c.account == account)
-        .where(or_(lease_table.c.expires_at <= now, lease_table.c.holder == holder))
-        .values(holder=holder, expires_at=until)
+        .where(lease_table.c.account == account, lease_table.c.holder == row.holder, lease_table.c.token == row.token)
+        .values(holder=holder, expires_at=until, token=token)
     ).rowcount
-    if taken:
-        return True
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(lease_table).values(account=account, holder=holder, expires_at=until)
-            )
-    except IntegrityError:
-        return False
-    return True
+    return token if taken else None
 
 
 def _extend_lease(conn: Connection, account: str, holder: str, now: datetime, until: datetime) -> bool:
@@ -219,12 +222,30 @@ def _extend_lease(conn: Connection, account: str, holder: str, now: datetime, un
     )
 
 
-def _drop_lease(conn: Connection, account: str, holder: str) -> bool:
-    """Delete `holder`'s lease on `account`; False if it did not hold it."""
+def _fenced_extend(conn: Connection, account: str, holder: str, token: int, until: datetime) -> bool:
+    """Extend `holder`'s lease taken with `token` to `until`, live or not: False once the lease has passed to
+    another holder since (its token grew). An expired lease no one took since is safe to extend: whatever a
+    `recover_stale` moved meanwhile, the entry's version refuses."""
     return bool(
         conn.execute(
-            delete(lease_table).where(
-                lease_table.c.account == account, lease_table.c.holder == holder
-            )
+            update(lease_table)
+            .where(lease_table.c.account == account, lease_table.c.holder == holder, lease_table.c.token == token)
+            .values(expires_at=until)
+        ).rowcount
+    )
+
+
+RELEASED = datetime(1970, 1, 1, tzinfo=UTC)  # a released lease's expiry: long gone, its row and token kept
+
+
+def _drop_lease(conn: Connection, account: str, holder: str) -> bool:
+    """Let `holder`'s lease on `account` go (expired, its token kept for the next holder to grow); False if it
+    did not hold it."""
+    return bool(
+        conn.execute(
+            update(lease_table)
+            .where(lease_table.c.account == account, lease_table.c.holder == holder)
+            .where(lease_table.c.expires_at > RELEASED)
+            .values(expires_at=RELEASED)
         ).rowcount
     )

@@ -256,10 +256,10 @@ def _live_lease(conn: Connection, account: str | None, now: datetime) -> Row[Any
     return conn.execute(query).first()
 
 
-def _holds(conn: Connection, account: str | None, holder: str | None, now: datetime) -> bool:
-    """Whether `holder` (or, for None, anyone) holds a live lease on `account`."""
+def _holds(conn: Connection, account: str | None, holder: str | None, now: datetime, token: int | None = None) -> bool:
+    """Whether `holder` (or, for None, anyone) holds a live lease on `account` (with `token`, when given)."""
     lease = _live_lease(conn, account, now)
-    return lease is not None and (holder is None or lease.holder == holder)
+    return lease is not None and (holder is None or lease.holder == holder) and token in (None, lease.token)
 
 
 def _live_holder(conn: Connection, account: str, holder: str | None, now: datetime) -> str | None:

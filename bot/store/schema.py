@@ -190,12 +190,26 @@ wait_table = Table(
     Column("not_before", UtcDateTime, nullable=False),
     Column("reason", Text, nullable=False),
 )
+# One lease per account; `token` grows each time it passes to another holder (revision 7: fencing).
 lease_table = Table(
     "leases",
     metadata,
     Column("account", String, primary_key=True),
     Column("holder", String, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+    Column("token", Integer, nullable=False, server_default="1"),
+)
+# Each `ippbot worker` process and its last heartbeat (revision 7): `ippbot status` shows the fleet.
+worker_table = Table(
+    "workers",
+    metadata,
+    Column("name", String, primary_key=True),  # "HOST pid PID"
+    Column("host", String, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("concurrency", Integer, nullable=False),
+    Column("queue", String, nullable=False),  # where its jobs come from, as `ippbot worker` said it
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("heartbeat_at", UtcDateTime, nullable=False),
 )
 
 

@@ -172,6 +172,8 @@ class PortalPage:
             except (PlaywrightError, PortalError) as exc:
                 if isinstance(exc, PortalRejected):
                     raise
+                if sending is not None and sending.fenced is not None:  # nothing was sent: no outcome to look up
+                    raise sending.fenced from exc
                 if sending is None and "net::ERR_" in str(exc):  # the browser's own post failed (a replay's)
                     await_error_page(self.page, self.ctx.settings.timeout_ms)  # before the look-up navigates
                 cause = sending.error if sending and sending.error else exc
@@ -184,7 +186,8 @@ class PortalPage:
 
     def _sending(self, post: Post | None) -> AbstractContextManager[Sending | None]:
         """The final post sent once by ippbot (`flows.send_once`), or by the browser when there is none."""
-        return nullcontext() if post is None else sending_once(self.page, post, self.ctx.settings.timeout_ms)
+        return nullcontext() if post is None else sending_once(self.page, post, self.ctx.settings.timeout_ms,
+                                                                self.ctx.fence)
 
     def _click_and_land(self, button: Locator, step: str) -> None:
         with self.page.expect_navigation(wait_until="domcontentloaded") as nav:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ledger_entries import complaint_entry, ipr_entry
 
-from bot.errors import AccountBusy
+from bot.errors import LeaseNotHeld
 from bot.run.runner import Runner, RunOptions
 from bot.settings import Settings
 from bot.store.ledger import Ledger
@@ -50,7 +50,9 @@ def test_the_next_run_honours_a_wait_the_last_one_was_given(tmp_path: Path) -> N
         ledger.hold_off(ACCOUNT, datetime.now(UTC) + timedelta(seconds=40), "429")
         sleeps: list[float] = []
         waiting = runner(tmp_path, ledger, sleeps, max_wait_s=300)
-        assert ledger.acquire_lease(ACCOUNT, waiting.holder, 300)  # as the run holds it
+        token = ledger.acquire_lease(ACCOUNT, waiting.holder, 300)  # as the run holds it
+        assert token is not None
+        waiting.token = token
         assert waiting._portal_lets_us()
         [waited] = sleeps
         assert 35 < waited <= 40
@@ -81,10 +83,27 @@ def test_what_a_run_of_an_account_would_find(ledger: Ledger) -> None:
 
 
 def test_a_run_whose_lease_ran_out_while_it_waited_stops(tmp_path: Path) -> None:
-    """After waiting out the portal's word, a run that no longer holds the account's lease goes no further."""
+    """After waiting out the portal's word, a run whose lease another run took meanwhile goes no further."""
     with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}") as ledger:
         ledger.hold_off(ACCOUNT, datetime.now(UTC) + timedelta(seconds=40), "429")
         sleeps: list[float] = []
-        with pytest.raises(AccountBusy):
-            runner(tmp_path, ledger, sleeps, max_wait_s=300)._portal_lets_us()  # no lease held: as if it lapsed
+        waiting = runner(tmp_path, ledger, sleeps, max_wait_s=300)
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        waiting.token = ledger.acquire_lease(ACCOUNT, waiting.holder, 300, now=an_hour_ago) or 0
+        assert ledger.acquire_lease(ACCOUNT, "run other on elsewhere pid 9", 300)  # it lapsed, and was taken
+        with pytest.raises(LeaseNotHeld):
+            waiting._portal_lets_us()
         assert len(sleeps) == 1
+
+
+def test_a_run_whose_lapsed_lease_nobody_took_goes_on(tmp_path: Path) -> None:
+    """A wait of about the lease's length lets it lapse: while no other run took it, the run renews it and goes on."""
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}") as ledger:
+        ledger.hold_off(ACCOUNT, datetime.now(UTC) + timedelta(seconds=40), "429")
+        sleeps: list[float] = []
+        waiting = runner(tmp_path, ledger, sleeps, max_wait_s=300)
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        waiting.token = ledger.acquire_lease(ACCOUNT, waiting.holder, 300, now=an_hour_ago) or 0
+        assert ledger.lease_holder(ACCOUNT) is None  # lapsed
+        assert waiting._portal_lets_us()
+        assert ledger.lease_holder(ACCOUNT) == waiting.holder
