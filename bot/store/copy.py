@@ -17,10 +17,10 @@ Not copied (`NOT_COPIED`), as live state of running processes rather than the le
 
 How, in order (`copy_ledger`):
 
-1. Refused (`CopyRefused`, nothing written) while the source holds a live lease (a worker or run
-   is working; stop it first), or when the target's ledger tables hold any row: merging two
-   ledgers would mix two histories, and emptying one is for the operator to do by hand
-   (``dropdb``/``createdb``), not for a flag of a copy (so there is no ``--force``).
+1. Refused (`CopyRefused`, nothing written) when the target is the source itself, while the source
+   holds a live lease (a worker or run is working; stop it first), or when the target's ledger
+   tables hold any row: merging two ledgers would mix two histories, and emptying one is for the
+   operator to do by hand (``dropdb``/``createdb``), not for a flag of a copy (so no ``--force``).
 2. The target is brought to `bot.store.migrate.HEAD` (its own transaction).
 3. One transaction on each side: the source's (``BEGIN IMMEDIATE`` on SQLite, the ledger's lock on
    PostgreSQL, so nothing writes to it while it is read) and the target's, which checks step 1
@@ -39,8 +39,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Integer, Table, func, inspect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.errors import LedgerError, first_line
@@ -98,6 +100,8 @@ def skipped_tables() -> list[str]:
 
 def copy_ledger(source: Engine, target_url: str, *, now: datetime, batch: int = BATCH) -> Copied:
     """Copy the ledger at `source` into the (empty) ledger at `target_url`, all or nothing (module docstring)."""
+    if _same(source, target_url):
+        raise CopyRefused("--to names the ledger being copied: name another database")
     target = make_engine(target_url)
     try:
         with source.connect() as conn:
@@ -113,6 +117,14 @@ def copy_ledger(source: Engine, target_url: str, *, now: datetime, batch: int = 
     finally:
         target.dispose()
     return Copied(migrated, counts)
+
+
+def _same(source: Engine, target_url: str) -> bool:
+    """Whether `target_url` names the source's database (a SQLite file by its resolved path)."""
+    target = make_url(target_url)
+    if source.url.get_backend_name() == target.get_backend_name() == "sqlite":
+        return Path(source.url.database or "").resolve() == Path(target.database or "").resolve()
+    return source.url.set(password=None) == target.set(password=None)
 
 
 def _refuse_live_leases(conn: Connection, now: datetime) -> None:

@@ -204,6 +204,14 @@ def test_a_live_lease_in_the_source_refuses_the_copy_before_the_target_is_touche
     assert not target.exists()
 
 
+def test_a_copy_onto_the_ledger_itself_is_refused(
+        source: Ledger, tmp_path: Path, no_ippbot_env: pytest.MonkeyPatch) -> None:
+    """`--to` naming the source's own file (by another path) is refused before anything is opened."""
+    no_ippbot_env.chdir(tmp_path)
+    with pytest.raises(CopyRefused, match="--to names the ledger being copied"):
+        copy_ledger(source.engine, "sqlite:///.ippbot/../.ippbot/ledger.sqlite3", now=LATER)
+
+
 # The commands ----------------------------------------------------------------------------------------------
 
 
