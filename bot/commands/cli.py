@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from bot.commands import demo as demo_story
     from bot.commands import enqueue as enqueue_command
     from bot.commands import history as history_command
+    from bot.commands import ledger as ledger_command
     from bot.commands import replay as replay_command
     from bot.commands import report as report_command
     from bot.commands import resolve as resolve_command
@@ -80,6 +81,7 @@ else:
     respond_command = _lazy("bot.commands.respond")
     withdraw_command = _lazy("bot.commands.withdraw")
     history_command = _lazy("bot.commands.history")
+    ledger_command = _lazy("bot.commands.ledger")
     stopping = _lazy("bot.commands.stopping")
     logs = _lazy("bot.logs")
 
@@ -103,9 +105,11 @@ app = _typer(
 portal_app = _typer("The mock portal, for the demo, tests and QA.")
 account_app = _typer("The portal account: register it, log in.")
 selectors_app = _typer("The selector files in selectors/.")
+ledger_app = _typer("The ledger's schema, and moving it to PostgreSQL.")
 app.add_typer(portal_app, name="portal")
 app.add_typer(account_app, name="account")
 app.add_typer(selectors_app, name="selectors")
+app.add_typer(ledger_app, name="ledger")
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -425,6 +429,27 @@ def cancel(
 def history(key: Annotated[str, typer.Argument(help="The entry's key.")]) -> None:
     """An entry's history: every move of its state, when and why, and each attempt's artifacts."""
     _exit(history_command.history(_settings(), key))
+
+
+@ledger_app.command("migrate")
+def ledger_migrate() -> None:
+    """Bring the ledger (IPPBOT_LEDGER_URL, else the data dir's) to the newest revision; say from which to which."""
+    _exit(ledger_command.migrate(_settings()))
+
+
+@ledger_app.command("copy")
+def ledger_copy(
+    to: Annotated[
+        str, typer.Option("--to", metavar="URL", help="The target database, e.g. postgresql+psycopg://user@host/db: "
+                                                      "brought to the newest revision first; it must hold no ledger.")
+    ],
+) -> None:
+    """Copy the ledger (IPPBOT_LEDGER_URL, else the data dir's) into an empty database, all or nothing.
+
+    Stop every worker and run first (a live lease refuses the copy); then set IPPBOT_LEDGER_URL to the target.
+    Leases and the queue's jobs are not copied: they are live state the workers make again.
+    """
+    _exit(ledger_command.copy(_settings(), to))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,7 +15,7 @@ the exit code is 130 (SIGINT) or 143 (SIGTERM).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -40,7 +40,7 @@ from bot.settings import Settings
 from bot.store.ledger import Ledger
 from bot.store.queue import UNFINISHED
 from bot.store.records import Record
-from bot.store.states import HELD
+from bot.store.states import HELD, State
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -109,7 +109,7 @@ def _turns(settings: Settings, ledger: Ledger, options: RunOptions, only: str | 
     turns = take_turns(sources, work, options.run_id, options.limit, has_work=ledger.has_work)
     if not turns:
         typer.echo(f"nothing to work for {plural(len(sources), 'account', 'accounts')}; ledger: "
-                   + (", ".join(f"{n} {state}" for state, n in ledger.counts().items() if n) or "empty"))
+                   + ledger_counts(ledger.counts()))
     for turn in turns:
         if turn.problem is not None:
             typer.echo(f"ippbot: {turn.line}", err=True)
@@ -145,10 +145,15 @@ def summary_line(summary: RunSummary) -> str:
         later = [e.next_try_at for e in not_done if e.state == "pending" and e.next_try_at]
         ended += f", the first tried again from {min(later)}" if later else ""
         head += f" ({ended})"
-    counts = ", ".join(f"{n} {state}" for state, n in summary.counts.items() if n) or "empty"
+    counts = ledger_counts(summary.counts)
     held = (f"; the portal asked this account to wait until {summary.held_until} ({summary.held_why}): "
             "nothing is sent for it before then, and the next run goes on" if summary.held_until else "")
     return f"{head}; ledger: {counts}{held}"
+
+
+def ledger_counts(counts: Mapping[State, int] | Mapping[str, int]) -> str:
+    """The ledger's entries per state as the run's lines write them: "3 confirmed, 1 failed", or "empty"."""
+    return ", ".join(f"{n} {state}" for state, n in counts.items() if n) or "empty"
 
 
 def interrupted_detail(summary: RunSummary, asked: str, report: Path) -> str:

@@ -39,22 +39,23 @@ def sync_command(settings: Settings, *, quiet: bool = False, account: str | None
     check_data_dir(settings)
     sources = account_sources(settings, account)
     several = settings.accounts_file is not None
-    codes = [_one_account(email, settings_of, quiet=quiet, named=several) for email, settings_of in sources]
-    with Ledger.open(settings) as ledger:
+    with Ledger.open(settings) as ledger:  # one ledger holds every account: opened once for all of them
+        codes = [_one_account(email, settings_of, ledger, quiet=quiet, named=several)
+                 for email, settings_of in sources]
         if (every := all_accounts_page(settings, ledger)) is not None and not quiet:
             typer.echo(f"all accounts: {every}")
     return max(codes, default=EXIT_OK)
 
 
-def _one_account(email: str, settings_of: Callable[[], Settings], *, quiet: bool, named: bool) -> int:
+def _one_account(email: str, settings_of: Callable[[], Settings], ledger: Ledger, *, quiet: bool,
+                 named: bool) -> int:
     """Sync one account; its problem is one line on stderr and its exit code, never the others' end."""
     if named and not quiet:
         typer.echo(f"account {email}:")
     try:
         settings = settings_of()
-        with Ledger.open(settings) as ledger:
-            result = sync(settings, ledger, say=lambda line: typer.echo(line, err=True))
-            page = account_report(settings, ledger)
+        result = sync(settings, ledger, say=lambda line: typer.echo(line, err=True))
+        page = account_report(settings, ledger)
     except IppbotError as exc:  # a missing secret, no browser, the portal gone: this account's line and code
         if not named:
             raise  # one account: the command ends as it always did

@@ -59,6 +59,7 @@ from bot.errors import (
     NeedsHuman,
     PermanentPortalError,
     PortalError,
+    PortalMaintenance,
     PortalRejected,
     RateLimited,
     SubmitOutcomeUnknown,
@@ -378,7 +379,7 @@ class Runner:
         if not isinstance(exc, RateLimited) or exc.retry_after_s is None:
             return 0.0
         until = datetime.now(UTC) + timedelta(seconds=exc.retry_after_s)
-        self.ledger.hold_off(self.account, until, f"{plain_message(exc)}, Retry-After {exc.retry_after_s:.0f} s")
+        self.ledger.hold_off(self.account, until, wait_reason(exc))
         return exc.retry_after_s
 
     def _inspect(self, page: Page, exc: BaseException) -> None:
@@ -481,6 +482,13 @@ def root_cause(exc: BaseException) -> BaseException:
     if isinstance(exc, SubmitOutcomeUnknown) and isinstance(cause, PortalError):
         return classify(cause)
     return classify(exc)
+
+
+def wait_reason(exc: RateLimited) -> str:
+    """Why the portal holds an account, in short (the lines around it say that it asked us to wait):
+    "429, Retry-After 3599 s", or "maintenance, Retry-After 600 s"."""
+    what = "maintenance" if isinstance(classify(exc), PortalMaintenance) else "429"
+    return f"{what}, Retry-After {exc.retry_after_s or 0:.0f} s"
 
 
 def plain_message(exc: BaseException) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot.commands.run import interrupted_detail, progress_bar, summary_line
+from bot.commands.run import interrupted_detail, ledger_counts, progress_bar, summary_line
 from bot.run.artifacts import EntryResult, RunSummary
 
 pytestmark = pytest.mark.unit
@@ -51,6 +51,21 @@ def test_entries_back_in_line_say_when_they_go_again() -> None:
 def test_an_empty_run_says_so() -> None:
     """A run with nothing due says it worked no entries."""
     assert summary_line(summary()) == "run r1: 0 entries worked, 0 not done; ledger: empty"
+
+
+def test_an_account_the_portal_holds_says_until_when_and_why_once() -> None:
+    """The held account's line ends with the wait and its short reason, said once."""
+    held = summary(result("a", "pending"), pending=1).model_copy(
+        update={"held_until": "2026-03-02T02:00:00+00:00", "held_why": "429, Retry-After 3599 s"})
+    assert summary_line(held).endswith(
+        "; ledger: 1 pending; the portal asked this account to wait until 2026-03-02T02:00:00+00:00 "
+        "(429, Retry-After 3599 s): nothing is sent for it before then, and the next run goes on")
+
+
+def test_the_ledgers_counts_skip_empty_states() -> None:
+    """Entries per state in the ledger's order, states with none left out, "empty" for none at all."""
+    assert ledger_counts({"pending": 2, "claimed": 0, "confirmed": 1}) == "2 pending, 1 confirmed"
+    assert ledger_counts({"pending": 0}) == "empty"
 
 
 @pytest.mark.parametrize(("entries", "counts", "said"), [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.errors import NeedsHuman, PortalMaintenance, PortalRejected, PortalServerError
+from bot.errors import NeedsHuman, PortalMaintenance, PortalRejected, PortalServerError, RateLimited
 from bot.models import Entry, Ipr
 from bot.run.runner import Runner, RunOptions
 from bot.settings import Settings
@@ -55,6 +55,21 @@ def test_maintenance_waits_at_least_what_the_portal_asks(tmp_path: Path) -> None
     record = failed_with(tmp_path, PortalMaintenance("the portal asks us to come back later (maintenance) (503)",
                                                      retry_after_s=90))
     assert record.next_attempt_at.replace(tzinfo=UTC) >= before + timedelta(seconds=90)
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (RateLimited("the portal asks us to slow down (429)", retry_after_s=3599), "429, Retry-After 3599 s"),
+    (PortalMaintenance("the portal asks us to come back later (maintenance) (503)", retry_after_s=600),
+     "maintenance, Retry-After 600 s"),
+])
+def test_a_long_retry_after_holds_the_account_with_a_short_reason(tmp_path: Path, error: RateLimited,
+                                                                  reason: str) -> None:
+    """The account's wait keeps the portal's word in short (what, and its Retry-After), which the run's line and
+    `ippbot status` put after "the portal asked this account to wait until ..."."""
+    failed_with(tmp_path, error)
+    with Ledger.open(Settings(_env_file=None, data_dir=tmp_path)) as ledger:
+        held = ledger.held_off(Settings(_env_file=None, data_dir=tmp_path).email)
+    assert held is not None and held.reason == reason
 
 
 def test_a_refusal_fails_the_entry(tmp_path: Path) -> None:
