@@ -264,8 +264,15 @@ def status(
         bool, typer.Option("--json", help="One JSON array of entries on stdout.")
     ] = False,
     account: AccountOption = None,
+    fleet: Annotated[
+        bool, typer.Option("--fleet", help="The workers alive, what each works, entries per state per account.")
+    ] = False,
 ) -> None:
-    """Every entry with its state, attempts, portal reference and last error."""
+    """Every entry with its state, attempts, portal reference and last error; with --fleet, the fleet."""
+    if fleet:
+        from bot.commands.fleet_status import fleet_status
+
+        _exit(fleet_status(_settings(), json_output))
     _exit(status_command.status(_settings(), json_output, account))
 
 

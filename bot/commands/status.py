@@ -9,7 +9,7 @@ portal". Below the table, each complaint the last `ippbot sync` read has its lis
 state (the ledger's names). `--json` is the ledger's rows as they are, a complaint's with `listings`
 ({state: count}). Last, the check records a dry run or a stopped run left on the portal unfiled are
 counted (`Ledger.left_checks`), and each account the portal asked to wait (a long Retry-After) says
-until when (`Ledger.held_off`).
+until when (`Ledger.held_off`). Above it all, the workers alive, when any is (`--fleet` for the fleet alone).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import re
 import typer
 from pydantic import TypeAdapter
 
+from bot.commands.fleet_status import worker_lines
 from bot.errors import EXIT_OK
 from bot.settings import Settings
+from bot.store.fleet import fleet_times
 from bot.store.ledger import Ledger
 from bot.store.listings import LISTING_STATES
 from bot.store.records import StatusRow
@@ -46,6 +48,7 @@ def status(settings: Settings, as_json: bool, account: str | None = None) -> int
             typer.echo(TypeAdapter(list[StatusRow]).dump_json(rows).decode())  # 4x faster than json.dumps over 10,000
             return EXIT_OK
         table = [_cells(row, ledger) for row in rows]
+        workers = worker_lines(ledger.fleet(fleet_times(settings.lease_ttl_s).alive_s))
         left = ledger.left_checks()
         held = [held_line(email, wait.until.isoformat(timespec="seconds"), wait.reason)
                 for email in sorted({row.account or settings.email for row in rows})
@@ -53,6 +56,8 @@ def status(settings: Settings, as_json: bool, account: str | None = None) -> int
     if not table and not counts:
         typer.echo(EMPTY)
         return EXIT_OK
+    for line in [*workers, ""] if workers else []:
+        typer.echo(line)
     by_account = account_counts(rows, settings.email)
     if len(by_account) > 1:
         for line in aligned([ACCOUNTS_HEADER, *by_account]):

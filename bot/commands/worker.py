@@ -22,26 +22,31 @@ report, and one line says what was left; the exit code is 130 (SIGINT) or 143 (S
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
-import signal
+import os
+import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.accounts import account_sources, accounts
-from bot.errors import EXIT_OK, Interrupted, IppbotError
+from bot.errors import EXIT_OK, Interrupted, IppbotError, first_line
 from bot.files import write_atomically
-from bot.run.interrupts import SIGNALS, Stop, how, routing
+from bot.run.interrupts import Stop, how, routing
 from bot.settings import Settings
+from bot.store.fleet import FleetQueue, fleet_times
 from bot.store.ledger import Ledger
-from bot.store.queue import QUEUE_FILE, UNFINISHED, Queue, make_huey
+from bot.store.queue import UNFINISHED, Queue, WorkQueue, make_huey, schedule, zone_of
 
 if TYPE_CHECKING:
     from bot.run.artifacts import RunDir
@@ -65,21 +70,25 @@ class Loop:
     stopped: list[Interrupted] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # runs that failed as a whole (IppbotError), in words
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    run: Callable[[Settings, Ledger, Stop | None], RunDir | None] = field(default=lambda s, led, st: _run(s, led, st))
+    run: Callable[..., RunDir | None] = field(default=lambda s, led, st, limit=None: _run(s, led, st, limit))
+    turn: int | None = None  # a triggered run's entries at most (the fleet's turns); None: every due entry
     sync: Callable[[Settings, Ledger], object] = field(default=lambda s, led: _sync(s, led))
     report: Callable[[Settings, Ledger, RunDir | None], Path | None] = \
         field(default=lambda s, led, r: _report(s, led, r))
     tell: Callable[[Settings, Notice], object] = field(default=lambda s, n: _tell(s, n))
 
-    def work(self, account: str) -> None:
-        """A triggered run of `account`'s due entries, with its report (no sync: the night does that)."""
-        settings = accounts(self.settings, account)[0] if self.settings.accounts_file is not None \
-            else self.settings.model_copy(update={"email": account})  # an accounts file's: its password and details
+    def work(self, account: str) -> bool:
+        """A triggered run of `account`'s due entries (a `turn` of them at most), with its report (no sync: the
+        night does that); whether entries due now are left for another turn."""
+        settings = self._settings_of(account)
         with Ledger.open(settings) as ledger:
-            run = self._run(settings, ledger)
+            run = self._run(settings, ledger, self.turn)
             if run is not None:
                 self.report(settings, ledger, run)
                 _LOG.info("worker.worked", account=settings.email, run=run.run_id)
+            due = ledger.next_due(settings.email)
+            stopping = self.stop is not None and self.stop.requested
+            return self.turn is not None and not stopping and due is not None and due <= self.clock()
 
     def night(self) -> bool:
         """The nightly task, for each account in turn: run, then sync (complaints waiting for an approval wake
@@ -100,6 +109,23 @@ class Loop:
             return False
         Marks(self.settings.data_dir).put("night", self.clock())
         return True
+
+    def night_of(self, email: str) -> None:
+        """One account's night, as the fleet's queue deals them out (a job per account, locked like its runs): run,
+        sync, report, then the all-accounts page."""
+        settings = self._settings_of(email)
+        with Ledger.open(settings) as ledger:
+            run = self._run(settings, ledger)
+            if self.stop is None or not self.stop.requested:
+                self._sync(settings, ledger)
+                self.report(settings, ledger, run)
+        self._all_accounts()
+        Marks(self.settings.data_dir).put("night", self.clock())
+
+    def _settings_of(self, email: str) -> Settings:
+        """The account's settings: an accounts file's (its password and details), else the configured ones."""
+        return accounts(self.settings, email)[0] if self.settings.accounts_file is not None \
+            else self.settings.model_copy(update={"email": email})
 
     def _accounts(self) -> list[Settings]:
         """Each account's settings (the accounts file's, else the configured one); one whose secret is missing
@@ -153,12 +179,12 @@ class Loop:
         if notice is not None:
             self.tell(settings, notice)
 
-    def _run(self, settings: Settings, ledger: Ledger) -> RunDir | None:
+    def _run(self, settings: Settings, ledger: Ledger, limit: int | None = None) -> RunDir | None:
         if not ledger.has_work(settings.email):
             _LOG.info("worker.nothing_to_do", account=settings.email)
             return None
         try:
-            return self.run(settings, ledger, self.stop)
+            return self.run(settings, ledger, self.stop, *(() if limit is None else (limit,)))
         except Interrupted as exc:
             self.stopped.append(exc)
             return None
@@ -202,15 +228,16 @@ class Marks:
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def _run(settings: Settings, ledger: Ledger, stop: Stop | None) -> RunDir | None:
-    """One run of the account's due entries; on a stop its report and the stop's own words (Interrupted)."""
+def _run(settings: Settings, ledger: Ledger, stop: Stop | None, limit: int | None = None) -> RunDir | None:
+    """One run of the account's due entries (`limit` at most); on a stop its report and the stop's own words
+    (Interrupted)."""
     # here: `ippbot enqueue` builds the queue, and needs no browser, runner or report
     from bot.commands.run import interrupted_detail
     from bot.run.artifacts import RunDir
     from bot.run.report import write_report
     from bot.run.runner import Runner, RunOptions
 
-    options = RunOptions(stop=stop) if stop is not None else RunOptions()
+    options = RunOptions(stop=stop, limit=limit) if stop is not None else RunOptions(limit=limit)
     run = RunDir(settings.runs_dir, options.run_id)
     try:
         Runner(settings, ledger, options).run()
@@ -243,8 +270,9 @@ def _tell(settings: Settings, notice: Notice) -> object:
 
 
 def queue(settings: Settings, stop: Stop | None = None, stopped: list[Interrupted] | None = None,
-          loop: Loop | None = None) -> Queue:
-    """The huey queue bound to this ledger: a task works one account's due entries; the night and the
+          loop: Loop | None = None) -> WorkQueue:
+    """The queue bound to this ledger (`bot.store.queue.WorkQueue`): with a PostgreSQL ledger, procrastinate in its
+    database (`bot.store.fleet`); else huey, embedded. A job works one account's due entries; the night and the
     morning are `loop`'s. `stop` is what the worker's signals go to; a run it stops is noted in `stopped`."""
     loop = loop or Loop(settings, stop, stopped if stopped is not None else [])
 
@@ -252,28 +280,85 @@ def queue(settings: Settings, stop: Stop | None = None, stopped: list[Interrupte
         with Ledger.open(settings) as own:
             return list(dict.fromkeys(row.account or settings.email for row in own.rows() if row.state in UNFINISHED))
 
-    return Queue(make_huey(settings), settings, loop.work, unfinished, nightly=loop.night, morning=loop.morning)
+    if settings.ledger_url is not None and make_url(settings.ledger_url).get_backend_name() == "postgresql":
+        loop.turn = loop.turn or FLEET_TURN_ENTRIES
+        return FleetQueue(settings.ledger_url, work=loop.work, night=loop.night_of, morning=loop.morning,
+                          unfinished=unfinished, accounts=lambda: [email for email, _ in account_sources(settings)],
+                          due=_due(settings), lease_ttl_s=settings.lease_ttl_s)
+
+    def work(account: str) -> None:  # huey keeps what a task returns: nothing
+        loop.work(account)
+
+    return Queue(make_huey(settings), settings, work, unfinished, nightly=loop.night, morning=loop.morning)
+
+
+def _due(settings: Settings) -> Callable[[str, datetime], bool]:
+    """Whether a schedule (nightly, morning, sweep) is due in a minute, read as huey reads it (`IPPBOT_TIMEZONE`)."""
+    zone = zone_of(settings.timezone)
+    tests = {"nightly": schedule(settings.schedule, zone),
+             "morning": schedule(settings.sync_schedule, zone, "IPPBOT_SYNC_SCHEDULE")}
+
+    def due(name: str, now: datetime) -> bool:
+        naive = now.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
+        if name == "sweep":
+            return naive.minute % settings.sweep_minutes == 0
+        return tests[name](naive)
+    return due
 
 
 def worker(settings: Settings, concurrency: int = 1) -> int:
-    """Run the huey consumer: triggered runs (up to `concurrency` accounts at once), the nightly schedule and the
-    sweeper, until stopped."""
+    """Consume the queue: triggered runs (up to `concurrency` accounts at once), the nightly schedule and the
+    sweeper, until stopped; its heartbeat in the ledger all along (`ippbot status` shows the fleet)."""
     stop, stopped = Stop(), list[Interrupted]()
     _import_the_machinery()
-    consumer = _consumer(queue(settings, stop, stopped).huey, stop, concurrency)
+    work = queue(settings, stop, stopped)
     zone = settings.timezone or "the machine's time zone"
     at_once = f", {concurrency} accounts at once" if concurrency > 1 else ""
-    typer.echo(f"ippbot worker: working {_whose(settings)} entries from {_where(settings)}{at_once}; "
+    typer.echo(f"ippbot worker: working {_whose(settings)} entries from {work.where}{at_once}; "
                f"nightly at {settings.schedule!r} (run, sync, report), the morning sync at {settings.sync_schedule!r}, "
                f"both in {zone}; a sweep every {settings.sweep_minutes} min; "
                "Ctrl-C or SIGTERM stops it at a safe point")
-    with routing(stop):
-        consumer.run()
+    with routing(stop), Heartbeat(settings, concurrency, work.where):
+        work.consume(concurrency, stop.request)
     if not stop.requested:
         return EXIT_OK
     raise stop.interrupted(_stopped_detail(stop, stopped))
 
 
+class Heartbeat:
+    """The worker's row in the ledger's `workers` table, beaten from a thread of its own until the block ends (then
+    deleted): `ippbot status` shows the workers alive and what each works."""
+
+    def __init__(self, settings: Settings, concurrency: int, where: str) -> None:
+        self.settings, self.concurrency, self.where = settings, concurrency, where
+        self.name = f"{socket.gethostname()} pid {os.getpid()}"
+        self.every_s = fleet_times(settings.lease_ttl_s).heartbeat_s
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="ippbot-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        with contextlib.suppress(IppbotError, SQLAlchemyError), Ledger.open(self.settings) as ledger:
+            ledger.worker_gone(self.name)
+
+    def _beat(self) -> None:
+        with Ledger.open(self.settings) as ledger:
+            while True:
+                try:
+                    ledger.beat(self.name, host=socket.gethostname(), pid=os.getpid(), concurrency=self.concurrency,
+                                queue=self.where)
+                except SQLAlchemyError as exc:  # the database away for a moment: the next beat tries again
+                    _LOG.warning("worker.heartbeat_failed", error=first_line(exc))
+                if self._done.wait(self.every_s):
+                    return
+
+
+FLEET_TURN_ENTRIES = 10  # a fleet's job works an account this far, then queues it again behind the others (fair)
 RUN_MACHINERY = ("bot.commands.run", "bot.commands.report", "bot.run.runner", "bot.run.report", "bot.run.sync",
                  "bot.run.notify", "bot.run.report_data", "bot.run.artifacts")
 
@@ -291,34 +376,8 @@ def _whose(settings: Settings) -> str:
     return "every account's" if settings.accounts_file is not None else f"{settings.email}'s"
 
 
-def _where(settings: Settings) -> str:
-    return settings.queue_url or f"the queue in {Path(settings.data_dir) / QUEUE_FILE}"
-
-
 def _stopped_detail(stop: Stop, stopped: list[Interrupted]) -> str:
     """What the stop's one line says: the interrupted run's own words, or that none was in progress."""
     if stopped and stopped[-1].detail:
         return stopped[-1].detail
     return f"({how(stop)}): no run was in progress"
-
-
-def _consumer(huey: Any, stop: Stop, workers: int = 1) -> Any:
-    """huey's consumer with `workers` threads (each task one account's run, in a browser of its own; the account's
-    lease keeps a second task of that account from working it at once), SIGINT and SIGTERM going to `stop`
-    (both graceful)."""
-    from huey.consumer import Consumer
-
-    class StoppingConsumer(Consumer):  # type: ignore[misc]  # huey ships no type information
-        def _set_signal_handlers(self) -> None:
-            super()._set_signal_handlers()
-            for number in SIGNALS:
-                signal.signal(number, self._handle_signal)
-
-        def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
-            if signum not in SIGNALS:
-                super()._handle_signal(signum, frame)
-                return
-            stop.request(signum)  # the run in progress (a worker's thread) stops at its next safe point
-            self._signum, self._restart, self._graceful = signum, False, True
-
-    return StoppingConsumer(huey, workers=workers, worker_type="thread", periodic=True)

@@ -173,6 +173,10 @@ def _insert_new(conn: Connection, entries: list[Entry], account: str | None, at:
         rows = [_entry_row(e, e.account or account, seq + i, at) for i, e in enumerate(new, 1)]
         conn.execute(insert(entry_table), rows)
         conn.execute(insert(transition_table), [_added_row(e, at) for e in new])
+        if conn.dialect.name == "postgresql":  # the fleet's queue is in this database: the jobs commit with the entries
+            from bot.store.fleet import defer_work
+
+            defer_work(conn, [a for a in (e.account or account for e in new) if a])
     return len(new)
 
 

@@ -1,4 +1,12 @@
-"""The queue: huey triggers the work, the ledger decides it.
+"""The queue: a trigger of the work ("work this account"), never the work itself; the ledger decides that.
+
+`WorkQueue` is what `ippbot worker` knows of a queue, with two implementations: this module's
+`Queue` (huey; embedded, on SQLite in the data dir, or on Redis with `IPPBOT_QUEUE_URL`) and
+`bot.store.fleet.FleetQueue` (procrastinate in the ledger's PostgreSQL, for a fleet of hosts), as
+huey keeps one storage protocol over several back ends. `make_queue` (in `bot.commands.worker`)
+picks by `IPPBOT_LEDGER_URL`: a PostgreSQL ledger brings its queue along.
+
+The embedded queue (huey):
 
 A task carries only an account's name (no entry, no secret): "work this account's due
 entries". Losing a task loses nothing, because the sweeper re-triggers every account the
@@ -17,9 +25,12 @@ time before the crontab test sees it. huey 3.5 has no zone of its own beyond `ut
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -29,6 +40,7 @@ from bot.errors import ConfigError
 from bot.settings import Settings
 
 QUEUE_FILE = "queue.sqlite3"
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 UNFINISHED = ("pending", "waiting", "claimed", "submitting", "unknown")
 
 
@@ -44,14 +56,31 @@ def make_huey(settings: Settings) -> Huey:
     raise ConfigError(f"IPPBOT_QUEUE_URL: {url!r} is neither redis://... nor sqlite:///...")
 
 
+class WorkQueue(Protocol):
+    """What `ippbot worker` knows of a queue."""
+
+    where: str  # where its jobs live, for the worker's first line (no password)
+
+    def trigger(self, account: str) -> None:
+        """Ask a worker to work `account`'s due entries."""
+
+    def sweep(self) -> list[str]:
+        """Trigger every account with unfinished entries; returns them."""
+
+    def consume(self, concurrency: int, on_signal: Callable[[int], None]) -> None:
+        """Work triggers, `concurrency` accounts at once, until SIGINT or SIGTERM (`on_signal` is told; the work in
+        progress is waited for)."""
+
+
 class Queue:
-    """The huey tasks of ippbot, bound to a `work` function (account -> run)."""
+    """The huey tasks of ippbot, bound to a `work` function (account -> run): the embedded `WorkQueue`."""
 
     def __init__(self, huey: Huey, settings: Settings, work: Callable[[str], object],
                  unfinished_accounts: Callable[[], list[str]], *, nightly: Callable[[], object] | None = None,
                  morning: Callable[[], object] | None = None) -> None:
         """`nightly` is the night's task (by default a sweep); `morning`, when given, the morning sync's."""
         self.huey = huey
+        self.where = _where(huey, settings)
         self.work_task: TaskWrapper = huey.task(name="work")(work)
         self.unfinished = unfinished_accounts
         zone = zone_of(settings.timezone)
@@ -71,6 +100,38 @@ class Queue:
         for account in accounts:
             self.trigger(account)
         return accounts
+
+    def consume(self, concurrency: int, on_signal: Callable[[int], None]) -> None:
+        """huey's consumer with `concurrency` threads, its schedule and sweeper, until SIGINT or SIGTERM."""
+        _consumer(self.huey, on_signal, concurrency).run()
+
+
+def _where(huey: Huey, settings: Settings) -> str:
+    if isinstance(huey, RedisHuey):
+        return "the queue on Redis"
+    return settings.queue_url or f"the queue in {Path(settings.data_dir) / QUEUE_FILE}"
+
+
+def _consumer(huey: Huey, on_signal: Callable[[int], None], workers: int = 1) -> Any:
+    """huey's consumer with `workers` threads (each task one account's run, in a browser of its own; the account's
+    lease keeps a second task of that account from working it at once), SIGINT and SIGTERM going to `on_signal`
+    and both graceful (huey would drop the run in flight on SIGTERM)."""
+    from huey.consumer import Consumer
+
+    class StoppingConsumer(Consumer):  # type: ignore[misc]  # huey ships no type information
+        def _set_signal_handlers(self) -> None:
+            super()._set_signal_handlers()
+            for number in SIGNALS:
+                signal.signal(number, self._handle_signal)
+
+        def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
+            if signum not in SIGNALS:
+                super()._handle_signal(signum, frame)
+                return
+            on_signal(signum)  # the run in progress (a worker's thread) stops at its next safe point
+            self._signum, self._restart, self._graceful = signum, False, True
+
+    return StoppingConsumer(huey, workers=workers, worker_type="thread", periodic=True)
 
 
 def zone_of(name: str | None) -> tzinfo | None:

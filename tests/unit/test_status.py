@@ -115,3 +115,22 @@ def test_each_complaint_shows_its_listings_per_state(data_dir: Path, capsys: pyt
     assert lines[-1].split() == ["CP-000009", "-", "restored", "2"]
     [row] = json.loads(status(capsys, "--json"))
     assert row["listings"] == {"removed": 3, "counter_noticed": 1} and row["portal_ref"] == "CP-000001"
+
+
+def test_the_fleet_shows_each_live_worker_and_what_it_works(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`status --fleet` (and `--json`): the workers alive by their heartbeat with the accounts their runs hold, and
+    entries per state per account; plain `status` shows the workers above its table; a silent worker is gone."""
+    with ledger_in(data_dir) as ledger:
+        ledger.add([entry("ipr:a", "1"), entry("ipr:b", "2")], account=ACCOUNT)
+        ledger.beat("host-a pid 7", host="host-a", pid=7, concurrency=2, queue="the queue")
+        ledger.beat("host-b pid 8", host="host-b", pid=8, concurrency=1, queue="the queue",
+                    now=datetime.now(UTC) - timedelta(hours=1))
+        ledger.acquire_lease(ACCOUNT, "run r1 on host-a pid 7", 300)
+        assert ledger.claim_next(ACCOUNT, holder="run r1 on host-a pid 7") is not None
+    fleet = json.loads(status(capsys, "--fleet", "--json"))
+    assert [(w["name"], w["concurrency"], w["accounts"]) for w in fleet["workers"]] == [("host-a pid 7", 2, [ACCOUNT])]
+    assert fleet["accounts"] == {ACCOUNT: {"claimed": 1, "pending": 1}}
+    text = status(capsys, "--fleet")
+    assert text.splitlines()[0].split() == ["WORKER", "HOST", "PID", "CONCURRENCY", "LAST", "HEARTBEAT", "WORKING"]
+    assert f"{ACCOUNT}: 1 claimed, 1 pending" in text
+    assert status(capsys).splitlines()[1].endswith(ACCOUNT)  # the worker's line, above the entries
