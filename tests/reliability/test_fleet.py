@@ -3,6 +3,7 @@ its procrastinate queue; each entry lands once, one submission in flight per acc
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -95,6 +96,23 @@ class Fleet:
                 worker.send_signal(signal.SIGTERM)
         for worker in self.workers:
             worker.communicate(timeout=120)
+
+
+def logged(worker: subprocess.Popen[str], event: str, deadline_s: float) -> dict[str, str]:
+    """The first line of `worker`'s JSON log naming `event` (read as it comes, until the deadline); {} if none."""
+    assert worker.stderr is not None
+    end, pending = time.monotonic() + deadline_s, b""
+    while time.monotonic() < end:
+        ready, _, _ = select.select([worker.stderr], [], [], 2.0)
+        chunk = os.read(worker.stderr.fileno(), 65536) if ready else b""
+        if ready and not chunk:
+            break  # it ended
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            found = json.loads(line) if line.startswith(b"{") else {}
+            if found.get("event") == event:
+                return {k: str(v) for k, v in found.items()}
+    return {}
 
 
 @pytest.fixture
@@ -194,3 +212,28 @@ def test_lost_connections_lose_nothing_and_file_nothing_twice(portal: MockPortal
     assert counts == {"confirmed": total}, fleet.explain(admin)
     assert all(alive), "a worker died of a lost connection"
     assert_each_once(portal, admin)
+
+
+def test_a_paused_worker_files_nothing_stale(portal: MockPortal, tmp_path: Path, fleet_url: str) -> None:
+    """A worker SIGSTOPped right before a final post, past its lease and its job's heartbeat: another worker finishes
+    the account; resumed, the paused one's fence refuses its stale post; 0 duplicates, 0 lost."""
+    accounts = ["paused@fleet.example"]
+    entries = size(3, 20)
+    fleet = Fleet(portal, tmp_path, fleet_url, accounts)
+    admin = fleet.operator("admin")
+    fleet.enqueue(admin, entries)
+    paused = fleet.operator("host-paused").start("worker", extra_env={"IPPBOT_TEST_SIGNAL_AT": "before_post:SIGSTOP"})
+    fleet.workers.append(paused)
+    _, status = os.waitpid(paused.pid, os.WUNTRACED)  # stopped by itself, right before its first post
+    assert os.WIFSTOPPED(status), status
+    fleet.start(1)
+    try:
+        counts = fleet.wait_until_done(entries, deadline_s=size(240, 1800))
+        os.kill(paused.pid, signal.SIGCONT)
+        refused = logged(paused, "worker.run_failed", deadline_s=60)  # its run, resumed, stops at the fence
+    finally:
+        os.kill(paused.pid, signal.SIGCONT)
+        fleet.stop()
+    assert counts == fleet.counts() == {"confirmed": entries}, fleet.explain(admin)
+    assert_each_once(portal, admin)  # without the fence: the resumed worker's post is a second copy
+    assert "lease not held" in refused.get("error", ""), refused
