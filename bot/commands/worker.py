@@ -347,15 +347,17 @@ class Heartbeat:
             ledger.worker_gone(self.name)
 
     def _beat(self) -> None:
-        with Ledger.open(self.settings) as ledger:
-            while True:
-                try:
+        """A beat every `every_s`, each on a connection of its own for the moment it takes (the worker's budget of
+        connections is spent on its runs: `bot.store.fleet`)."""
+        while True:
+            try:
+                with Ledger.open(self.settings) as ledger:
                     ledger.beat(self.name, host=socket.gethostname(), pid=os.getpid(), concurrency=self.concurrency,
                                 queue=self.where)
-                except SQLAlchemyError as exc:  # the database away for a moment: the next beat tries again
-                    _LOG.warning("worker.heartbeat_failed", error=first_line(exc))
-                if self._done.wait(self.every_s):
-                    return
+            except (IppbotError, SQLAlchemyError) as exc:  # the database away for a moment: the next beat tries again
+                _LOG.warning("worker.heartbeat_failed", error=first_line(exc))
+            if self._done.wait(self.every_s):
+                return
 
 
 FLEET_TURN_ENTRIES = 10  # a fleet's job works an account this far, then queues it again behind the others (fair)
