@@ -5,8 +5,8 @@ The folders are the layers, and imports go one way only, down (import-linter hol
 
     bot/commands/   the CLI (`cli`) and one module per command: enqueue, run, status, sync, worker,
          |          account, demo, replay, report, selectors, retry, resolve, cancel, history,
-         |          standing, counter_notices, respond, withdraw (and `stopping`: Ctrl-C for the
-         |          commands that only talk to the portal). "Where is `ippbot sync`?" is
+         |          standing, counter_notices, respond, withdraw, ledger, fleet_status (and
+         |          `stopping`: Ctrl-C for the commands that only talk to the portal). "Where is `ippbot sync`?" is
          |          bot/commands/sync.py, which calls the machinery below.
          v
     bot/run/        what drives the flows: the runner and the dry run (`dryrun`), accounts in turns
@@ -19,9 +19,11 @@ The folders are the layers, and imports go one way only, down (import-linter hol
          +-----------------------------+
          v                             v
     flows/          Playwright flows,  bot/store/   the ledger (its state table, records, moves,
-                    one per journey,                queries, known IPRs, corrections; SQLite or
-                    and page objects                PostgreSQL), the queue, and batch reading and
-                                                    validation. Imports no Playwright.
+                    one per journey,                queries, known IPRs, corrections, leases with
+                    and page objects                fencing tokens and heartbeats; SQLite or
+                                                    PostgreSQL), the queue protocol (huey embedded,
+                                                    procrastinate for a fleet), and batch reading
+                                                    and validation. Imports no Playwright.
          |                             |
          +-------------+---------------+
                        v

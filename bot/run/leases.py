@@ -3,9 +3,9 @@
 A lease lasts `IPPBOT_LEASE_TTL_S` (`Settings.lease_ttl_s`, 300 s) unless renewed (a run renews it
 before each entry and before each final post, `respond` before each answer), and carries a fencing
 token (`bot.store.leasing`) that the run keeps. Its holder is named `run ID on HOST pid PID`, so
-that `dead_local_holder` can tell a lease
-whose process on this machine is gone (killed with -9, the machine's own crash) from one held by a
-live process or by another host, which only the lease's expiry frees.
+that `dead_local_holder` can tell a lease whose process on this machine is gone (killed with -9,
+the machine's own crash) from one held by a live process or by another host, which only the
+lease's expiry frees.
 """
 
 from __future__ import annotations
