@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import os
 import socket
 import threading
@@ -41,7 +40,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.accounts import account_sources, accounts
 from bot.errors import EXIT_OK, Interrupted, IppbotError, first_line
-from bot.files import write_atomically
 from bot.run.interrupts import Stop, how, routing
 from bot.settings import Settings
 from bot.store.fleet import FleetQueue, fleet_times
@@ -62,7 +60,7 @@ class Loop:
 
     Everything that touches the portal is injected, with the real machinery by default, and so is the
     clock: the tests call `night` and `morning` directly. When each last finished is kept in
-    `DATA_DIR/loop.json` (`Marks`), so a restarted worker still knows.
+    the ledger (`Marks`), so a restarted worker still knows, and so does every worker of a fleet.
     """
 
     settings: Settings
@@ -107,7 +105,7 @@ class Loop:
         self._all_accounts()
         if len(self.failed) > failures:
             return False
-        Marks(self.settings.data_dir).put("night", self.clock())
+        Marks(self.settings).put("night", self.clock())
         return True
 
     def night_of(self, email: str) -> None:
@@ -120,7 +118,7 @@ class Loop:
                 self._sync(settings, ledger)
                 self.report(settings, ledger, run)
         self._all_accounts()
-        Marks(self.settings.data_dir).put("night", self.clock())
+        Marks(self.settings).put("night", self.clock())
 
     def _settings_of(self, email: str) -> Settings:
         """The account's settings: an accounts file's (its password and details), else the configured ones."""
@@ -143,7 +141,7 @@ class Loop:
         """The morning sync: sync, write the report again, and tell the operator what it found for them;
         say so when no night finished since the previous morning sync (a log line and a notice).
         Returns whether a night was missed."""
-        marks = Marks(self.settings.data_dir)
+        marks = Marks(self.settings)
         missed = missed_night(marks.get("night"), marks.get("morning"))
         if missed:
             self._missed(marks.get("night"), marks.get("morning"))
@@ -206,26 +204,22 @@ def missed_night(last_night: datetime | None, last_morning: datetime | None) -> 
 
 
 class Marks:
-    """When the worker's night and morning last finished, in `DATA_DIR/loop.json` (ISO times, UTC)."""
+    """When the worker's night and morning last finished, in the ledger (`Ledger.mark`): the same for every worker
+    of a fleet, whichever host ran each account's night."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / "loop.json"
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
     def get(self, name: str) -> datetime | None:
         """When `name` (night, morning) last finished, or None."""
-        value = self._read().get(name)
-        return datetime.fromisoformat(value) if value else None
+        with Ledger.open(self.settings) as ledger:
+            at = ledger.marked(name)
+        return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
     def put(self, name: str, at: datetime) -> None:
         """Note that `name` finished `at`."""
-        write_atomically(self.path, json.dumps(self._read() | {name: at.isoformat()}, indent=2))
-
-    def _read(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        with Ledger.open(self.settings) as ledger:
+            ledger.mark(name, at)
 
 
 def _run(settings: Settings, ledger: Ledger, stop: Stop | None, limit: int | None = None) -> RunDir | None:

@@ -15,7 +15,8 @@ After the click, moves are fenced by the entry's `version` instead: a newer hold
 `recover_stale`, which moves every entry the old holder left, so an old holder's `confirm` either
 lands first (and is true: it filed it) or is refused (`StaleEntry`).
 
-Heartbeats: each `ippbot worker` writes its row in `workers` (`beat`) every few seconds and
+Marks: when the worker's night and morning last finished (`mark`, `marked`), one pair for every worker
+of the ledger. Heartbeats: each `ippbot worker` writes its row in `workers` (`beat`) every few seconds and
 deletes it when it stops (`worker_gone`); `fleet` reads the workers alive (a heartbeat newer than
 `alive_s`) and the accounts whose live lease names a run of their host and pid.
 """
@@ -31,7 +32,7 @@ from sqlalchemy import delete, insert, select, update
 from bot.errors import LeaseNotHeld, StaleEntry
 from bot.store.moves import _drop_lease, _extend_lease, _fenced_extend, _take_lease, _ttl
 from bot.store.queries import _get, _live_lease
-from bot.store.schema import lease_table, worker_table
+from bot.store.schema import lease_table, mark_table, worker_table
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -119,6 +120,17 @@ class LeaseCalls:
             if not seen:
                 conn.execute(insert(worker_table).values(name=name, host=host, pid=pid, concurrency=concurrency,
                                                          queue=queue, started_at=at, heartbeat_at=at))
+
+    def mark(self, name: str, at: datetime) -> None:
+        """Note that the worker's `name` (night, morning) finished `at`, for every worker of this ledger."""
+        with self._engine.begin() as conn:
+            if not conn.execute(update(mark_table).where(mark_table.c.name == name).values(at=at)).rowcount:
+                conn.execute(insert(mark_table).values(name=name, at=at))
+
+    def marked(self, name: str) -> datetime | None:
+        """When the worker's `name` last finished, or None."""
+        with self._engine.connect() as conn:
+            return conn.execute(select(mark_table.c.at).where(mark_table.c.name == name)).scalar_one_or_none()
 
     def worker_gone(self, name: str) -> None:
         """`name` stopped: its row goes."""

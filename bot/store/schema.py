@@ -211,6 +211,13 @@ worker_table = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("heartbeat_at", UtcDateTime, nullable=False),
 )
+# When the worker's night and morning last finished (revision 7), for every worker of the ledger.
+mark_table = Table(
+    "loop_marks",
+    metadata,
+    Column("name", String, primary_key=True),  # "night" or "morning"
+    Column("at", UtcDateTime, nullable=False),
+)
 
 
 def opened(open_it: Callable[[], T], where: str, fix: str) -> T:

@@ -84,6 +84,7 @@ def fill(ledger: Ledger) -> None:
                                  evidence=[Path("/evidence/a.pdf")])
     ledger.settle_action(action.id, "done", "filed")
     ledger.hold_off(ACCOUNT, LATER + timedelta(days=1), "429, Retry-After 3599 s")
+    ledger.mark("night", LATER)  # the worker's marks: every worker of the ledger reads them
     ledger.acquire_lease(ACCOUNT, "run 1 on host-a pid 7", 60)  # ran out at T0 + 60 s
 
 

@@ -64,7 +64,7 @@ def test_the_night_runs_then_syncs_then_reports(settings: Settings) -> None:
     calls: list[str] = []
     loop(settings, Clock(NIGHT), calls, []).night()
     assert calls == ["run", "sync", "report r1"]
-    assert Marks(settings.data_dir).get("night") == NIGHT
+    assert Marks(settings).get("night") == NIGHT
 
 
 def test_a_night_with_nothing_to_file_still_syncs_and_reports(settings: Settings) -> None:
@@ -90,6 +90,23 @@ def test_the_morning_after_a_night_syncs_and_reports_and_says_nothing(settings: 
         assert worker.morning() is False
     assert told == []
     assert calls[-2:] == ["sync", "report latest"]
+
+
+def test_a_fleet_s_night_on_one_host_is_known_to_another_s_morning(tmp_path: Path) -> None:
+    """Two hosts (data dirs of their own) on one ledger: host A's night of an account, then host B's morning: no
+    missed night is said, as the marks are the ledger's."""
+    shared = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    hosts = [Settings(_env_file=None, data_dir=tmp_path / name, email="brand@example.com",  # type: ignore[call-arg]
+                      ledger_url=shared) for name in ("a", "b")]
+    calls: list[str] = []
+    told: list[Notice] = []
+    clock = Clock(NIGHT - timedelta(hours=18))
+    assert loop(hosts[1], clock, calls, told).morning() is False  # the first morning, on host B
+    clock.now += timedelta(hours=18)
+    loop(hosts[0], clock, calls, told).night_of("brand@example.com")  # the night's account dealt to host A
+    clock.now += timedelta(hours=6)
+    assert loop(hosts[1], clock, calls, told).morning() is False
+    assert told == []
 
 
 def test_a_missed_night_is_said_in_the_log_and_a_notice(settings: Settings) -> None:

@@ -6,6 +6,8 @@
   newer holder has let the lease go. A released lease keeps its row (and token), expired.
 * `workers`: one row per `ippbot worker` process (its name, host, pid, concurrency, start and last
   heartbeat), and what it works (the accounts of its leases): `ippbot status` shows the fleet.
+* `loop_marks`: when the worker's night and morning last finished, for the whole fleet (a night's
+  accounts are dealt to every host, and the morning's missed-night check reads them all).
 * On PostgreSQL, procrastinate's schema (its `schema.sql` of the pinned release, 3.10): the queue
   lives in the ledger's database, so an enqueue commits its entries and their jobs together. Later
   procrastinate releases bring their own migration files; a revision here applies them.
@@ -36,6 +38,11 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime, nullable=False),
         sa.Column("heartbeat_at", sa.DateTime, nullable=False),
     )
+    op.create_table(
+        "loop_marks",
+        sa.Column("name", sa.String, primary_key=True),
+        sa.Column("at", sa.DateTime, nullable=False),
+    )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         from procrastinate.schema import SchemaManager
@@ -52,6 +59,7 @@ def downgrade() -> None:
         for table in ("procrastinate_events", "procrastinate_periodic_defers", "procrastinate_jobs",
                       "procrastinate_workers"):
             op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+    op.drop_table("loop_marks")
     op.drop_table("workers")
     with op.batch_alter_table("leases") as batch:
         batch.drop_column("token")
