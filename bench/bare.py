@@ -2,7 +2,7 @@
 
 One page kept for a whole block, the form opened straight by its URL, every text field set by
 one script, the certificate attached, Submit clicked, the reference read. No look-up before
-filing, no fresh context, no evidence, no ledger: none of what ippbot guarantees. What this
+filing, no fresh page, no evidence, no ledger: none of what ippbot guarantees. What this
 costs over the HTTP floor is what driving a browser itself costs on this machine; benchmark 1
 measures it alongside, in the same rotation.
 """
@@ -31,7 +31,7 @@ def file_iprs(settings: Settings, iprs: list[Trademark]) -> list[float]:
     """File each IPR in one page of one browser (the account's stored session); each one's time in ms."""
     with sync_playwright() as pw, open_browser(settings, pw) as browser, \
             browser.context(stored_session(settings.session_file)) as context:
-        page = context.new_page()
+        page = browser.new_page(context)  # assets blocked before its first request, as ippbot's pages
         spent = []
         for ipr in iprs:
             started = time.perf_counter()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Page
 
 from bench.harness import (
     RunTimes,
@@ -41,8 +41,7 @@ NONE, OFF, DEFAULT = list(MODES)[:3]
 class NoEvidence(Runner):
     """A run that keeps no confirmation screenshot (the bench's baseline; ippbot always keeps one)."""
 
-    def _keep_evidence(self, context: BrowserContext, page: Page, key: str, result: EntryResult,
-                       failed: bool) -> None:
+    def _keep(self, page: Page, result: EntryResult, failed: bool) -> None:
         return None
 
 

@@ -4,7 +4,7 @@ One portal and two accounts: the bot's, whose entries `Runner` works in this pro
 `ippbot run` does, and the floor's, whose same forms `HttpClient` posts. They take turns in
 blocks of `BLOCK` entries (a run of `BLOCK` for the bot, then `BLOCK` HTTP filings), so the
 machine's noise falls on both. The bot's time per entry is the summary's `duration_ms`: a
-fresh context with the stored session, the look-up, the form, the submission, the ledger's
+fresh page in the run's warm context, the look-up, the form, the submission, the ledger's
 moves and the evidence; the run's start-up (browser, pre-flight) is reported apart. Complaints
 follow once the portal's clock has passed the reviews and `ippbot sync` has read them.
 """

@@ -53,7 +53,7 @@ def measure(entries: int) -> Result:
     one, per_entry = median(reused.all()), median(naive.all())
     result = Result("2. One browser a run against a browser per entry")
     result.rows += [["loop", "per entry (median)", "× naive"],
-                    [f"ippbot: one browser a run, a fresh context per entry ({len(reused.all())})", ms(one),
+                    [f"ippbot: one browser and context a run, a page per entry ({len(reused.all())})", ms(one),
                      times(ratio(one, per_entry))],
                     [f"naive: a browser launched per entry ({len(naive.all())})", ms(per_entry), times(1.0)]]
     result.goals.append(Goal(f"ippbot ≤ {GOAL}× the naive loop", times(ratio(one, per_entry)),

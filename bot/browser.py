@@ -1,9 +1,11 @@
-"""Browser: finds a Chromium, launches it once per run, and hands out one context per entry.
+"""Browser: finds a Chromium, launches it once per run, and hands out contexts and pages with assets blocked.
 
 Shape chosen from ../shared/PERFORMANCE.md: one browser per run (a browser per entry costs
-three times as much), a fresh context per entry (one long-lived page doubles its memory over
-a night), and Debian's `chromium-headless-shell` for headless runs, where a fresh context
-costs half what it costs in full Chromium. Headed runs always use full Chromium.
+three times as much), a fresh page per entry (one long-lived page doubles its memory over a
+night; the run's contexts are `bot.run.evidence`'s), and Debian's `chromium-headless-shell` for
+headless runs, where a fresh context costs half what it costs in full Chromium. Headed runs
+always use full Chromium. Assets the flows never read are blocked by Chromium itself, never
+by a route, so its HTTP cache stays on (`block_assets`).
 
 Discovery order (CONTRACT.md): `IPPBOT_BROWSER_PATH`; for headless runs a system
 `chromium-headless-shell`; a system Chromium; Playwright's own downloaded browser.
@@ -11,14 +13,14 @@ Discovery order (CONTRACT.md): `IPPBOT_BROWSER_PATH`; for headless runs a system
 
 from __future__ import annotations
 
+import contextlib
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, Playwright, Route
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from bot.errors import EnvironmentProblem, first_line
@@ -34,14 +36,15 @@ SYSTEM_CHROMIUMS = (
 )
 INSTALL_HINT = "apt-get install -y chromium (or set IPPBOT_BROWSER_PATH)"
 
-# Flows never read images, fonts, media or analytics: Chromium drops them. Matched by a URL
-# pattern the driver checks itself, so only the requests blocked come to this process; a
-# handler on every request ("**/*", deciding by resource type) cost a round trip to Python
-# per request, 7% of an entry (docs/BENCHMARKS.md).
-BLOCKED_URLS = re.compile(
-    r"\.(?:png|jpe?g|gif|webp|avif|svg|ico|bmp|woff2?|ttf|otf|eot|mp3|mp4|webm|ogg)(?:[?#].*)?$"
-    r"|/analytics\.js(?:[?#].*)?$",
-    re.IGNORECASE,
+# Flows never read images, fonts, media or analytics: Chromium drops them itself, before they leave the
+# browser, by its own URL blocking over CDP (`block_assets`). Not a `route()`: any route turns Chromium's
+# HTTP cache off for the context (playwright#7220), and the stylesheet was then fetched again on every
+# page. Chromium matches these wildcards case-sensitively, so each extension is given in both cases.
+BLOCKED_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "bmp", "woff", "woff2", "ttf",
+                      "otf", "eot", "mp3", "mp4", "webm", "ogg")
+BLOCKED_URLS: tuple[str, ...] = (
+    *(f"*.{ext}{tail}" for e in BLOCKED_EXTENSIONS for ext in (e, e.upper()) for tail in ("", "?*")),
+    "*/analytics.js", "*/analytics.js?*",
 )
 
 _QUIET_ARGS = (
@@ -103,20 +106,26 @@ def launch_args(headless: bool) -> list[str]:
 
 
 class BrowserSession:
-    """One launched browser for a run; `new_context()` gives each entry a clean context."""
+    """One launched browser for a run; `new_context()` gives a clean context, `new_page()` a page in it.
+
+    Pages made by `new_page()` have their assets blocked before their first request; any other page of
+    its contexts (a popup, or one made by `context.new_page()`) as soon as it appears (`context.on("page")`),
+    which may come after its first request.
+    """
 
     def __init__(self, browser: Browser, settings: Settings, *, block_assets: bool = True) -> None:
         self.browser = browser
         self._settings = settings
         self._block_assets = block_assets
+        self._making_page = False  # `new_page()` blocks the page it makes itself: the hook leaves it
 
     def new_context(
         self, storage_state: Path | None = None, *, record_har_path: Path | None = None
     ) -> BrowserContext:
         """A fresh context, logged in when `storage_state` (a stored session) is given.
 
-        Relative URLs resolve against the portal; every wait defaults to `timeout_ms`.
-        The caller closes it (or uses `context()`).
+        Relative URLs resolve against the portal; every wait defaults to `timeout_ms`. No route is set
+        on it, so Chromium's HTTP cache serves its pages. The caller closes it (or uses `context()`).
         """
         context = self.browser.new_context(
             storage_state=storage_state,
@@ -129,8 +138,27 @@ class BrowserSession:
         )
         context.set_default_timeout(self._settings.timeout_ms)
         if self._block_assets:
-            context.route(BLOCKED_URLS, _abort)
+            context.on("page", self._block_other)
         return context
+
+    def new_page(self, context: BrowserContext) -> Page:
+        """A new page of `context`, its assets blocked (when this session blocks them) before it loads anything."""
+        self._making_page = True
+        try:
+            page = context.new_page()
+        finally:
+            self._making_page = False
+        if self._block_assets:
+            block_assets(page)
+        return page
+
+    def _block_other(self, page: Page) -> None:
+        """A page `new_page()` did not make: its assets blocked too. Best-effort, as all asset blocking: a
+        page closed meanwhile is left alone, never an error in the flow."""
+        if self._making_page:
+            return
+        with contextlib.suppress(PlaywrightError):  # an error here would surface in whatever call runs next
+            block_assets(page)
 
     @contextmanager
     def context(self, storage_state: Path | None = None) -> Iterator[BrowserContext]:
@@ -142,16 +170,12 @@ class BrowserSession:
             context.close()
 
 
-def _abort(route: Route) -> None:
-    """Refuse an asset the run does not need. Blocking is best-effort: a request the browser already
-    settled (a headed, slowed-down page may have dropped it) is left alone, never an error in the flow,
-    since the handler's error would surface in whatever page call is running (seen: "Route is already
-    handled!" raised out of a confirmation's read)."""
-    try:
-        route.abort()
-    except PlaywrightError as exc:
-        if "already handled" not in str(exc):
-            raise
+def block_assets(page: Page) -> None:
+    """Have Chromium drop `page`'s requests for `BLOCKED_URLS`: its own URL blocking, over a CDP session of
+    the page (which needs the Network domain on). The HTTP cache stays on."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setBlockedURLs", {"urls": list(BLOCKED_URLS)})
 
 
 @contextmanager

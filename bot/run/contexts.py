@@ -46,7 +46,7 @@ def command_flow(settings: Settings, entry: str, *, storage_state: Path | None =
     """
     selectors = Selectors.load(settings.resolved_selectors_dir())
     with sync_playwright() as pw, open_browser(settings, pw) as browser, browser.context(storage_state) as context:
-        ctx = flow_context(context.new_page(), settings, entry, selectors=selectors,
+        ctx = flow_context(browser.new_page(context), settings, entry, selectors=selectors,
                            log=structlog.get_logger(logger))
         try:
             yield ctx

@@ -68,7 +68,7 @@ class DryRunner(Runner):
     def _in_browser(self) -> None:
         """Log in, then each entry to its final click: no recover_stale, no reconciliation."""
         self.summary.dry_run = True
-        with sync_playwright() as pw, open_browser(self.settings, pw) as browser:
+        with sync_playwright() as pw, open_browser(self.settings, pw) as browser, self.evidence.warm(browser):
             self._check_in(browser)
             self._look_at_all(browser)
 
@@ -129,14 +129,13 @@ class DryRunner(Runner):
 
     def _fill(self, browser: BrowserSession, payload: Ipr | Complaint, result: EntryResult) -> Would:
         """The entry's flow (look-up, form, check page) up to the final click; its verdict, its evidence kept."""
-        with self.evidence.context(browser, result.key) as context:
-            page = context.new_page()
+        with self.evidence.page(browser, result.key) as page:
             ctx = self._flow_ctx(page, result.key)
             ctx.before_submit = lambda: _stop_at_click(ctx, payload, result)
             would = self._verdict(what(payload), attempt(ctx, payload, self._retrying(ctx)))
             would = would.model_copy(update={"refused": len(result.refused)})
             result.existing = would.verdict == "on_portal"
-            self._keep(context, page, result, failed=would.verdict not in ("would_file", "on_portal"))
+            self._keep(page, result, failed=would.verdict not in ("would_file", "on_portal"))
         return would
 
     def _verdict(self, would: Would, outcome: Attempt) -> Would:

@@ -4,10 +4,10 @@ What a run does, in order:
 1. take the account's lease (a second run on the same account stops here);
 2. hand back what a crashed run left (`recover_stale`) and settle every entry in doubt
    (`unknown`) against the portal's own records before anything new is filed;
-3. claim due entries one by one, each at most once a run; for each: a fresh context with the
-   stored session, the entry's flow (`bot.run.attempt.attempt`, which looks the record up before
-   it files), "submitting" committed right before the final click, then confirmed with the
-   portal's reference;
+3. claim due entries one by one, each at most once a run; for each: a fresh page in the run's
+   one context (`bot.run.evidence`; a context each with `--har`), the entry's flow
+   (`bot.run.attempt.attempt`, which looks the record up before it files), "submitting"
+   committed right before the final click, then confirmed with the portal's reference;
 4. write the run's artifacts (summary.json, traces, HARs, confirmation screenshots).
 
 Outcomes: a transient error before the click goes back to pending with back-off; after the
@@ -46,8 +46,8 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 import tenacity
-from playwright.sync_api import BrowserContext, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, sync_playwright
 from structlog.typing import FilteringBoundLogger
 
 from bot import logs
@@ -168,7 +168,7 @@ class Runner:
         self.backoff.load(self.ledger, self.account)
         if not self._portal_lets_us():
             return
-        with sync_playwright() as pw, open_browser(self.settings, pw) as browser:
+        with sync_playwright() as pw, open_browser(self.settings, pw) as browser, self.evidence.warm(browser):
             try:
                 self._preflight(browser)
             except RateLimited as exc:  # told to wait longer than a step waits: the account is held, the run ends
@@ -180,8 +180,8 @@ class Runner:
 
     def _preflight(self, browser: BrowserSession) -> None:
         """Log in again now if the stored session has expired (retried: the portal may be busy)."""
-        with self.evidence.context(browser, None) as context:
-            ctx = self._flow_ctx(context.new_page(), "preflight")
+        with self.evidence.page(browser, None) as page:
+            ctx = self._flow_ctx(page, "preflight")
             try:
                 self._retrying(ctx)(lambda: ensure_session(ctx))
                 if self.ledger.has_new(self.account, "ipr"):
@@ -272,10 +272,9 @@ class Runner:
         self.run_dir.entry(record.key).write_text(entry.model_dump_json(indent=2), encoding="utf-8")  # for replay
         result = EntryResult(key=record.key, kind=record.kind, state=record.state, attempts=record.attempts)
         try:
-            with self.evidence.context(browser, record.key) as context:
-                page = context.new_page()
+            with self.evidence.page(browser, record.key) as page:
                 failed = self._attempt(page, record, result)
-                self._keep(context, page, result, failed)
+                self._keep(page, result, failed)
         finally:  # an interrupted entry is in the summary too, as the ledger left it
             self._record(record.key, result, started)
 
@@ -387,10 +386,10 @@ class Runner:
         hook = self.options.on_failure or failure_inspector(self.settings, stop=self.stop)
         hook(page, exc)
 
-    def _keep(self, context: BrowserContext, page: Page, result: EntryResult, failed: bool) -> None:
+    def _keep(self, page: Page, result: EntryResult, failed: bool) -> None:
         """The entry's evidence; once stopped, the browser may be gone with it, and then there is none."""
         try:
-            self.evidence.keep(context, page, result, failed)
+            self.evidence.keep(page, result, failed)
         except PlaywrightError:
             if not self.stop.requested:
                 raise
@@ -429,8 +428,8 @@ class Runner:
         result = EntryResult(key=record.key, kind=record.kind, state=record.state, attempts=record.attempts,
                              reconciled=True)
         try:
-            with self.evidence.context(browser, record.key) as context:
-                ctx = self._flow_ctx(context.new_page(), record.key)
+            with self.evidence.page(browser, record.key) as page:
+                ctx = self._flow_ctx(page, record.key)
                 error = SubmitOutcomeUnknown(record.error or "left unknown by an earlier run", entry=record.key)
                 payload = self.ledger.payload_to_file(record)
                 self._settled(record.key, settle(ctx, payload, self._retrying(ctx), error), result)

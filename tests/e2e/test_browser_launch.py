@@ -65,18 +65,29 @@ def test_headed_run_launches_full_chromium(playwright: Playwright) -> None:
         expect(page.locator("h1")).to_have_text("hi")
 
 
-def test_contexts_block_images_fonts_and_media_only(playwright: Playwright) -> None:
-    """Images are aborted by the context's route, while other requests go out as usual."""
+def test_pages_block_images_fonts_and_media_only(playwright: Playwright) -> None:
+    """Images are dropped by Chromium's own URL blocking, while other requests go out as usual."""
     closed_port = f"http://127.0.0.1:{unused_port()}"  # a request that goes out is refused
     failures: dict[str, str | None] = {}
     with open_browser(settings(), playwright) as session, session.context() as context:
-        page = context.new_page()
+        page = session.new_page(context)
         page.on("requestfailed", lambda r: failures.update({r.resource_type: r.failure}))
         page.set_content(
             f'<img src="{closed_port}/logo.png"><link rel="stylesheet" href="{closed_port}/a.css">'
         )
-    assert failures.get("image") == "net::ERR_FAILED"
+    assert failures.get("image") == "inspector"  # blocked by the DevTools protocol's URL blocking
     assert failures.get("stylesheet") == "net::ERR_CONNECTION_REFUSED"
+
+
+def test_block_assets_off_lets_images_go_out(playwright: Playwright) -> None:
+    """With `block_assets=False` (the report's screenshot), an image request goes out like any other."""
+    closed_port = f"http://127.0.0.1:{unused_port()}"
+    failures: dict[str, str | None] = {}
+    with open_browser(settings(), playwright, block_assets=False) as session, session.context() as context:
+        page = session.new_page(context)
+        page.on("requestfailed", lambda r: failures.update({r.resource_type: r.failure}))
+        page.set_content(f'<img src="{closed_port}/logo.png">')
+    assert failures.get("image") == "net::ERR_CONNECTION_REFUSED"
 
 
 def test_context_default_timeout_comes_from_settings(playwright: Playwright) -> None:

@@ -70,3 +70,9 @@ def test_the_logo_file_is_still_served(client: TestClient) -> None:
     """`/static/logo.png` still answers, for anything that links to it."""
     answer = client.get("/static/logo.png")
     assert (answer.status_code, answer.content) == (200, LOGO.read_bytes())
+
+
+def test_static_files_say_how_long_a_browser_may_keep_them(client: TestClient) -> None:
+    """The stylesheet comes with a max-age, as from a real portal's CDN: a browser that keeps its cache asks once."""
+    answer = client.get("/static/style-v1.css")
+    assert answer.headers["cache-control"] == "public, max-age=3600"
