@@ -9,8 +9,8 @@ Not copied (`NOT_COPIED`), as live state of running processes rather than the le
   start takes a fresh lease (copying one would lock that account out until it expired);
 * ``workers``: a fleet's heartbeats (a table of a later revision), true only of the processes
   that wrote them;
-* any ``procrastinate_*`` table: the queue's jobs are only triggers, which the worker's sweeper
-  makes again from the ledger's unfinished entries.
+* any ``procrastinate_*`` table: the queue's jobs are only triggers; on a PostgreSQL target the copy
+  queues one for each account with unfinished entries, in its own transaction (`_queue_unfinished`).
 
 `alembic_version` is not in `metadata`: the target's own migration writes it. Kept, on purpose:
 ``account_waits`` (the portal's Retry-After holds for the account whatever database records it).
@@ -47,7 +47,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.errors import LedgerError, first_line
 from bot.store.migrate import Upgrade, upgrade
-from bot.store.schema import lease_table, make_engine, metadata
+from bot.store.schema import entry_table, lease_table, make_engine, metadata
 
 __all__ = [
     "BATCH",
@@ -114,6 +114,7 @@ def copy_ledger(source: Engine, target_url: str, *, now: datetime, batch: int = 
             _refuse_rows(writing)
             counts = {table.name: _copy_table(reading, writing, table, batch) for table in copied_tables()}
             _reset_sequences(writing)
+            _queue_unfinished(writing)
     finally:
         target.dispose()
     return Copied(migrated, counts)
@@ -183,6 +184,19 @@ def _reset_sequences(conn: Connection) -> None:
             if (name := sequence.scalar_one()) is not None:
                 largest = select(func.coalesce(func.max(column), 0) + 1).scalar_subquery()
                 conn.execute(select(func.setval(name, largest, False)))
+
+
+def _queue_unfinished(conn: Connection) -> None:
+    """On PostgreSQL (the fleet's queue lives there), a job for each account with unfinished entries, in the copy's
+    transaction: the first worker started works them at once, not at the sweeper's next round."""
+    if conn.dialect.name != "postgresql":
+        return
+    from bot.store.fleet import defer_work
+    from bot.store.queue import UNFINISHED
+
+    accounts = conn.execute(select(entry_table.c.account).distinct().where(entry_table.c.state.in_(UNFINISHED))
+                            .where(entry_table.c.account.is_not(None)).order_by(entry_table.c.account)).scalars()
+    defer_work(conn, list(accounts))
 
 
 def _quoted(conn: Connection, name: str) -> str:

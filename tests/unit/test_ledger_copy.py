@@ -148,6 +148,10 @@ def test_a_copy_carries_every_ledger_row_and_the_copy_works_on(source: Ledger, t
     with Ledger(target_url, clock=lambda: LATER) as target:
         assert rows_of(target.engine) == expected
         assert row_counts(target_url)["leases"] == 0
+        if target.engine.dialect.name == "postgresql":  # the fleet's queue: a job for the account with work left
+            with target.engine.connect() as conn:
+                jobs = conn.exec_driver_sql("SELECT task_name, lock FROM procrastinate_jobs").all()
+            assert [tuple(job) for job in jobs] == [("ippbot.work", ACCOUNT)]
         claimed = target.claim_next(ACCOUNT)
         assert claimed is not None and claimed.key == "ipr:d"
         target.mark_submitting("ipr:d")
