@@ -33,8 +33,9 @@ from bot.models import Complaint, Ipr
 from bot.run.artifacts import NOT_FILLABLE, EntryResult, RunSummary, StepTiming, Verdict, Would
 from bot.run.attempt import Attempt, attempt
 from bot.run.backoff import aware
+from bot.run.causes import plain_message, root_cause
 from bot.run.report import VERDICTS, plain_error
-from bot.run.runner import Runner, plain_message, root_cause
+from bot.run.runner import Runner
 from bot.store.records import Record
 from flows.context import FlowContext
 from flows.pages.complaint import ComplaintCheck

@@ -59,7 +59,6 @@ from bot.errors import (
     NeedsHuman,
     PermanentPortalError,
     PortalError,
-    PortalMaintenance,
     PortalRejected,
     RateLimited,
     SubmitOutcomeUnknown,
@@ -67,10 +66,11 @@ from bot.errors import (
 )
 from bot.locators import Selectors
 from bot.models import Complaint, Ipr
-from bot.retry import build_retrying, classify
+from bot.retry import build_retrying
 from bot.run.artifacts import EntryResult, RunDir, RunSummary, new_run_id
 from bot.run.attempt import Attempt, attempt, settle
 from bot.run.backoff import Backoff, aware
+from bot.run.causes import plain_message, root_cause, wait_reason
 from bot.run.contexts import StepRecorder, flow_context
 from bot.run.evidence import Evidence
 from bot.run.index import PortalIndex
@@ -472,28 +472,6 @@ class Runner:
         if (held := self.ledger.held_off(self.account)) is not None:
             self.summary.held_until, self.summary.held_why = held.until.isoformat(timespec="seconds"), held.reason
         self.run_dir.write_summary(self.summary)
-
-
-def root_cause(exc: BaseException) -> BaseException:
-    """What really went wrong: for a submit left unknown, the error that answered the click (a 503, a
-    dropped connection), when there is one; maintenance named as such (`bot.retry.classify`)."""
-    cause = exc.__cause__
-    if isinstance(exc, SubmitOutcomeUnknown) and isinstance(cause, PortalError):
-        return classify(cause)
-    return classify(exc)
-
-
-def wait_reason(exc: RateLimited) -> str:
-    """Why the portal holds an account, in short (the lines around it say that it asked us to wait):
-    "429, Retry-After 3599 s", or "maintenance, Retry-After 600 s"."""
-    what = "maintenance" if isinstance(classify(exc), PortalMaintenance) else "429"
-    return f"{what}, Retry-After {exc.retry_after_s or 0:.0f} s"
-
-
-def plain_message(exc: BaseException) -> str:
-    """An error's own words, without the entry, step and URL a `PortalError` adds (secrets masked)."""
-    text = exc.message if isinstance(exc, PortalError) else first_line(exc)
-    return logs.mask_secrets(text)
 
 
 def _now_iso() -> str:
