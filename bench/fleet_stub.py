@@ -14,7 +14,7 @@ import time
 from bot.store.fleet import FleetQueue
 from bot.store.ledger import Ledger
 
-TURN = 10  # as the fleet's turns (bot.commands.worker.FLEET_TURN_ENTRIES)
+TURN = 2  # entries a job: short jobs, so the queue works hard and no worker waits on a long last job
 
 
 def main(url: str, stub_s: float) -> None:
