@@ -11,8 +11,11 @@ Every error ippbot raises on purpose is an `IppbotError`::
      |    +-- UnknownEntry           no entry has that key
      |    +-- IllegalTransition      the state machine does not allow that move
      |    +-- StaleEntry             the entry changed since the caller read it (another worker)
-     |    +-- LeaseNotHeld           the account's lease is not held (any more) by this worker
-     |    `-- AccountBusy            another run holds the account's lease: this run did nothing
+     |    +-- LeaseNotHeld           the account's lease is not held (any more) by this worker, or its
+     |    |                          fencing token is old: nothing more is sent
+     |    +-- AccountBusy            another run holds the account's lease: this run did nothing
+     |    +-- CopyRefused            exit 2: `ledger copy` wrote nothing (a live lease, a target with rows)
+     |    `-- CopyFailed             `ledger copy` failed part-way: the target was rolled back, empty
      `-- PortalError                 something went wrong on the portal, for one entry
           +-- TransientPortalError   may succeed if tried again (`is_transient`)
           |    +-- PortalTimeout
@@ -325,6 +328,16 @@ class AccountBusy(LedgerError):
     def __init__(self, account: str) -> None:
         super().__init__(f"another ippbot run is working account {account}; this run did nothing")
         self.account = account
+
+
+class CopyRefused(LedgerError):
+    """Raised by `ippbot ledger copy` before anything is written: a worker holds a lease in the source, or the
+    target holds rows. The operator stops the worker, or names an empty database; exit code 2."""
+
+
+class CopyFailed(LedgerError):
+    """Raised by `ippbot ledger copy` when a row could not be written: the target's transaction was rolled back, so
+    it holds no row (its tables stay, at the newest revision). Exit code 1."""
 
 
 class Interrupted(IppbotError):

@@ -19,14 +19,12 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from bot.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from bot.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CopyFailed, CopyRefused
 from bot.settings import Settings
 from bot.store.copy import (
     NOT_COPIED,
     QUEUE_PREFIX,
     Copied,
-    CopyFailed,
-    CopyRefused,
     copy_ledger,
     skipped_tables,
 )

@@ -45,7 +45,7 @@ from sqlalchemy import Connection, Engine, Integer, Table, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.errors import LedgerError, first_line
+from bot.errors import CopyFailed, CopyRefused, first_line
 from bot.store.migrate import Upgrade, upgrade
 from bot.store.schema import entry_table, lease_table, make_engine, metadata
 
@@ -54,8 +54,6 @@ __all__ = [
     "NOT_COPIED",
     "QUEUE_PREFIX",
     "Copied",
-    "CopyFailed",
-    "CopyRefused",
     "copied_tables",
     "copy_ledger",
     "skipped_tables",
@@ -67,16 +65,6 @@ NOT_COPIED = {
     "workers": "a fleet's heartbeats",
 }
 QUEUE_PREFIX = "procrastinate_"  # the queue's own tables: jobs are triggers the sweeper makes again
-
-
-class CopyRefused(LedgerError):  # noqa: N818 - an outcome, as bot.errors names them
-    """Raised before anything is written: a worker holds a lease in the source, or the target holds rows.
-    The operator stops the worker, or names an empty database; exit code 2."""
-
-
-class CopyFailed(LedgerError):  # noqa: N818 - an outcome, as bot.errors names them
-    """Raised when a row could not be written: the target's transaction was rolled back, so it holds no
-    row (its tables stay, at the newest revision). Exit code 1."""
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import FrameType
 from typing import Any
 
 import procrastinate
@@ -164,23 +166,52 @@ class FleetQueue:
 
     def consume(self, concurrency: int, on_signal: Callable[[int], None]) -> None:
         """Work jobs, `concurrency` at once, until SIGINT or SIGTERM: `on_signal` is told (the runs in progress stop
-        at their next safe point), no new job is taken, and those in progress are waited for."""
-        asyncio.run(self._consume(concurrency, on_signal))
+        at their next safe point), no new job is taken, and those in progress are waited for.
 
-    async def _consume(self, concurrency: int, on_signal: Callable[[int], None]) -> None:
-        loop = asyncio.get_running_loop()
+        procrastinate's event loop runs in a thread of its own, so that no loop of the caller's thread (the sync
+        Playwright of a test session keeps one marked running) is in its way; the signals are this thread's."""
+        stopping = _Stopping(on_signal)
+        thread = threading.Thread(target=lambda: asyncio.run(self._consume(concurrency, stopping)),
+                                  name="ippbot-queue")
+        previous = {number: signal.signal(number, stopping.signalled) for number in SIGNALS}
+        try:
+            thread.start()
+            while thread.is_alive():
+                thread.join(0.5)  # a signal is handled between two joins
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    async def _consume(self, concurrency: int, stopping: _Stopping) -> None:
         async with self.app.open_async():
             worker = asyncio.ensure_future(self.app.run_worker_async(**self._worker_options(concurrency)))
-
-            def stopping(signum: int) -> None:
-                on_signal(signum)
-                worker.cancel()  # procrastinate then stops fetching and waits for the jobs in progress
-
-            for number in SIGNALS:
-                loop.add_signal_handler(number, stopping, number)
+            stopping.bind(asyncio.get_running_loop(), worker)
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
 
     def _worker_options(self, concurrency: int) -> dict[str, Any]:
         return {"concurrency": concurrency, "install_signal_handlers": False, "delete_jobs": "successful",
                 "update_heartbeat_interval": self.times.heartbeat_s, "stalled_worker_timeout": self.times.stalled_s}
+
+
+class _Stopping:
+    """A stop asked for by a signal (in the main thread), handed to the queue's loop in its own thread: cancelling
+    procrastinate's worker makes it stop fetching and wait for the jobs in progress."""
+
+    def __init__(self, on_signal: Callable[[int], None]) -> None:
+        self.on_signal = on_signal
+        self.requested = False
+        self._cancel: Callable[[], object] | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop, worker: asyncio.Future[Any]) -> None:
+        """The worker to cancel; cancelled at once when a signal came before it was there."""
+        self._cancel = lambda: loop.call_soon_threadsafe(worker.cancel)
+        if self.requested:
+            self._cancel()
+
+    def signalled(self, signum: int, _frame: FrameType | None) -> None:
+        """The signal handler: tell the worker's command, then cancel procrastinate's worker."""
+        self.requested = True
+        self.on_signal(signum)
+        if self._cancel is not None:
+            self._cancel()

@@ -4,8 +4,10 @@ waiting job per account, stalled jobs brought back, the schedules dealt once a m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pytest
 from ledger_entries import ipr_entry
@@ -19,6 +21,7 @@ from bot.store.moves import _insert_new
 pytestmark = [pytest.mark.unit, pytest.mark.postgres]
 
 ACCOUNT = "brand@example.com"
+T = TypeVar("T")
 
 
 JOB = ("INSERT INTO procrastinate_jobs(queue_name, task_name, lock, queueing_lock, args, status, worker_id) "
@@ -36,6 +39,13 @@ def jobs(ledger: Ledger) -> list[tuple[str, str, str]]:
     with ledger.engine.connect() as conn:
         rows = conn.execute(text("SELECT task_name, lock, status FROM procrastinate_jobs ORDER BY id")).all()
     return [(r.task_name, r.lock, str(r.status)) for r in rows]
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run(main())` in a thread of its own: a test session's sync Playwright keeps a loop marked running in
+    the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 def fleet(ledger: Ledger, due: frozenset[str] = frozenset(), unfinished: tuple[str, ...] = ()) -> FleetQueue:
@@ -71,7 +81,7 @@ def test_a_stalled_job_comes_back_unless_its_account_has_one_waiting(ledger: Led
         async with queue.app.open_async():
             return await queue.bring_back_stalled()
 
-    assert asyncio.run(stalled()) == [1]
+    assert run_async(stalled) == [1]
     assert jobs(ledger) == [(WORK, ACCOUNT, "todo"), (WORK, "other@example.com", "aborted"),
                             (WORK, "other@example.com", "todo")]
 
@@ -86,7 +96,7 @@ def test_the_tick_deals_the_night_per_account_and_sweeps(ledger: Ledger) -> None
             await queue.tick(int(datetime.now(UTC).timestamp()))
             await queue.tick(int(datetime.now(UTC).timestamp()))
 
-    asyncio.run(tick())
+    run_async(tick)
     assert jobs(ledger) == [(NIGHT, ACCOUNT, "todo"), (NIGHT, "other@example.com", "todo"), (WORK, ACCOUNT, "todo")]
 
 

@@ -19,9 +19,10 @@ from postgres import fresh_database
 from sqlalchemy import Engine, func, select
 
 from bot.commands import cli
+from bot.errors import CopyFailed, CopyRefused
 from bot.models import ComplaintStatus, IprStatus, ListingStatus, Standing
 from bot.store import migrate
-from bot.store.copy import CopyFailed, CopyRefused, copied_tables, copy_ledger
+from bot.store.copy import copied_tables, copy_ledger
 from bot.store.ledger import Ledger
 from bot.store.schema import lease_table, make_engine, metadata, worker_table
 
