@@ -155,7 +155,9 @@ class LeaseNotHeld(LedgerError):
     """
 
     def __init__(self, account: str, holder: str | None) -> None:
-        super().__init__(f"account {account!r}: lease not held by {holder or 'any live worker'}")
+        super().__init__(f"account {account!r}: lease not held by {holder or 'any live worker'}; it ran out or "
+                         "another worker took the account over, so this one stopped and sent nothing more (the "
+                         "account's next run settles what it left from the portal's records)")
         self.account = account
         self.holder = holder
 

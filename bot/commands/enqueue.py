@@ -38,7 +38,9 @@ def enqueue(settings: Settings, files: list[Path], account: str | None = None) -
         entries = load_batches(files, today=today, known=known, account=account, default_account=settings.email)
         _refuse_unknown_accounts(settings, entries, configured)
         done = ledger.enqueue(entries, account=settings.email)  # entries naming no account: the configured one
-        if done.added or done.corrected:
+        # a PostgreSQL ledger queued the new entries' jobs in its own transaction (bot.store.fleet); a correction's
+        # move back to pending queues none there, and the embedded queue is triggered here for both
+        if done.corrected or (done.added and not ledger.queues_jobs):
             for email in dict.fromkeys(e.account or settings.email for e in entries):
                 queue(settings).trigger(email)
     for corrected in done.corrected:

@@ -148,6 +148,11 @@ class Ledger(OperatorCalls, KnownCalls, CorrectionCalls, ListingCalls, ActionCal
         """The SQLAlchemy engine (for reports and checks; change nothing through it)."""
         return self._engine
 
+    @property
+    def queues_jobs(self) -> bool:
+        """Whether adding entries queues their jobs in the same transaction (PostgreSQL: the fleet's queue)."""
+        return self._engine.dialect.name == "postgresql"
+
     def close(self) -> None:
         """Release the database connections."""
         self._engine.dispose()
