@@ -39,6 +39,9 @@ class FlowContext:
     `send_once` sends every final submit through `flows.send_once` (ippbot posts it, once);
     only a replay, whose answers come from a recording, lets the browser post it. `uploads` holds
     the files each form field was given (by the field's name), for the body that path builds.
+    `follow_post`: the browser follows the portal's answer to that post itself, as a HAR recording
+    needs (`--har`); else ippbot holds the answer and leads the page to it once its route is gone
+    (`flows.send_once.lead`), so that Chromium's cache serves the confirmation's stylesheet.
     """
 
     page: Page
@@ -52,6 +55,7 @@ class FlowContext:
     fence: Callable[[], None] = field(default=_nothing)
     record_made: Callable[[str], None] = field(default=lambda _reference: None)
     send_once: bool = True
+    follow_post: bool = False
     absent_at_start: bool = False
     uploads: dict[str, tuple[Path, ...]] = field(default_factory=dict)
 

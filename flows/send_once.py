@@ -13,18 +13,32 @@ them (`new FormData(form, submitter)`: the CSRF token, every field, the button's
 the body is built here, with the files the flow attached read from disk (Playwright hands a
 route Chromium's body with every file part empty). A route on the form's action then answers the
 browser's post with that body, sent by httpx (HTTP/1.1, which never retries on its own) with the
-browser's own headers and cookies, not following the redirect (so the browser follows the
-portal's 303 itself and the page shows the portal's own answer: the confirmation, or the form
-with its errors). Every post goes on a fresh connection, so a socket the portal closed while
-idle cannot fail it. Not `route.fetch`: it sends the same way, but a context that records a HAR
-then waits for ever on closing after a fetch that failed (the HAR recorder keeps its entry
-open). A reset or timeout aborts the browser's request: the outcome is unknown and the ledger
-reconciles it against the portal's records, never a second copy. Before the route goes, it waits
-for the error page Chromium commits for the aborted post, which would otherwise cut off the
-look-up's first navigation ("interrupted by another navigation to chrome-error://"). The route
-lives only around the click, as a route turns Chromium's HTTP cache off (playwright#7220).
+browser's own headers and cookies, not following the redirect: the page then shows the portal's
+own answer (the confirmation, or the form with its errors), in one of the two ways below. Every
+post goes on a fresh connection, so a socket the portal closed while idle cannot fail it. Not
+`route.fetch`: it sends the same way, but a context that records a HAR then waits for ever on
+closing after a fetch that failed (the HAR recorder keeps its entry open). A reset or timeout
+leaves the outcome unknown: the ledger reconciles it against the portal's records, never a second
+copy. The route lives only around the click, as a route turns Chromium's HTTP cache off
+(playwright#7220).
 
-Runs that record a HAR (`--har`) send this way too, and the HAR holds the answer the route gave.
+**Held, then led** (every run but one that records a HAR, `FlowContext.follow_post`): the route
+answers the browser's post with `204 No Content` and the portal's cookies only, so the page stays
+where it is and Chromium follows nothing while the route is in place; the portal's answer is kept
+(`Sending.answer`). Once the route is gone, `lead` shows it: a redirect is followed by a navigation
+of its own, as the browser follows a 303 (a GET of its `Location`), so the confirmation page's
+stylesheet comes from Chromium's cache, not from a far portal again (issue #16: one request an
+entry). Any other answer (the form with its errors, a 5xx) is shown at the post's URL from what the
+portal sent. Every refusal (a second copy, the fence, a reset) is a 204 too: nothing goes twice,
+the page keeps the form, and no error page commits that could cut off the next navigation.
+
+**Followed by the browser** (a run that records a HAR, `--har`): the route answers the browser's
+post with the portal's own answer, and the browser follows the 303 itself, since a replay's browser
+posts through the HAR player and must land as it did; the confirmation then loads under the route,
+its stylesheet fetched again. A reset or timeout aborts the browser's request, and before the route
+goes, it waits for the error page Chromium commits for the aborted post, which would otherwise cut
+off the look-up's first navigation ("interrupted by another navigation to chrome-error://").
+The HAR holds the answer the route gave.
 Playwright's HAR recorder can wait for ever, on closing the context, on an answer a route
 fulfilled (the portal's 502 did it: a body size worked out as -1, its marker for "not known yet");
 `bot.run.evidence` closes the pages before the context, which ends that wait (issue #10).
@@ -37,16 +51,18 @@ from __future__ import annotations
 
 import re
 import secrets
+import ssl
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import httpx
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, Request, Route
+from playwright.sync_api import Locator, Page, Request, Response, Route
 
 from bot.errors import PortalError
 
@@ -88,6 +104,7 @@ class Sending:
     error: BaseException | None = None
     aborted: bool = False
     fenced: Exception | None = None  # what the fence raised: nothing was sent
+    answer: httpx.Response | None = None  # the portal's answer, held: the browser was answered 204 (`lead` shows it)
 
 
 def prepare(button: Locator, uploads: Mapping[str, Sequence[Path]]) -> Post:
@@ -105,28 +122,36 @@ def prepare(button: Locator, uploads: Mapping[str, Sequence[Path]]) -> Post:
 
 @contextmanager
 def sending_once(page: Page, post: Post, timeout_ms: float,
-                 fence: Callable[[], None] = lambda: None) -> Iterator[Sending]:
+                 fence: Callable[[], None] = lambda: None, *, hold: bool = False) -> Iterator[Sending]:
     """Answer the browser's post to `post.url` with `post`, sent once; the route is gone on leaving.
 
     `fence` is asked right before the post goes: when it raises, nothing is sent, the browser's post
-    is failed, and `Sending.fenced` keeps what it raised."""
+    is refused, and `Sending.fenced` keeps what it raised. `hold`: the browser is answered 204 and the
+    portal's answer kept in `Sending.answer` (module docstring); else it gets the portal's answer, or an
+    aborted request when there is none."""
     sending = Sending()
+
+    def refuse(route: Route) -> None:
+        sending.aborted = True
+        if hold:
+            route.fulfill(status=204)
+        else:
+            route.abort("failed")
 
     def handle(route: Route, request: Request) -> None:
         if request.method != "POST":
             route.fallback()
         elif sending.sent or sending.fenced:  # never a second copy, whoever asks for it
-            sending.aborted = True
-            route.abort("failed")
+            refuse(route)
         else:
             try:
                 fence()
             except Exception as exc:  # the run may no longer send: nothing goes, the submit says why
-                sending.fenced, sending.aborted = exc, True
-                route.abort("failed")
+                sending.fenced = exc
+                refuse(route)
                 return
             sending.sent = True
-            _forward(route, request, post, timeout_ms, sending)
+            _forward(route, request, post, timeout_ms, sending, hold=hold)
 
     def matches(url: str) -> bool:
         return url == post.url
@@ -135,9 +160,34 @@ def sending_once(page: Page, post: Post, timeout_ms: float,
     try:
         yield sending
     finally:
-        if sending.aborted:
+        if sending.aborted and not hold:
             await_error_page(page, timeout_ms)
         page.unroute(matches, handle)
+
+
+def lead(page: Page, post: Post, answer: httpx.Response) -> Response | None:
+    """Show the portal's held answer to `post` in the page, with no route of ippbot's in place.
+
+    A redirect is followed as the browser follows a 303: a GET of its `Location`, the form's page as
+    referer. Any other answer (the form with its errors, a 5xx) is shown at the post's URL from what
+    the portal sent, through a route that lives for that one navigation (the portal's cookies came
+    with the 204 already)."""
+    location = answer.headers.get("location")
+    if answer.is_redirect and location:
+        return page.goto(urljoin(post.url, location), wait_until="domcontentloaded", referer=post.url)
+    headers = {name: value for name, value in _answer_headers(answer).items() if name != "set-cookie"}
+
+    def show(route: Route) -> None:
+        route.fulfill(status=answer.status_code, headers=headers, body=answer.content)
+
+    def matches(url: str) -> bool:
+        return url == post.url
+
+    page.route(matches, show, times=1)
+    try:
+        return page.goto(post.url, wait_until="domcontentloaded")
+    finally:
+        page.unroute(matches, show)
 
 
 def await_error_page(page: Page, timeout_ms: float) -> None:
@@ -153,18 +203,33 @@ def await_error_page(page: Page, timeout_ms: float) -> None:
         return
 
 
-def _forward(route: Route, request: Request, post: Post, timeout_ms: float, sending: Sending) -> None:
+def _forward(route: Route, request: Request, post: Post, timeout_ms: float, sending: Sending, *,
+             hold: bool) -> None:
     headers = {k: v for k, v in request.all_headers().items() if k.lower() not in _DROPPED_HEADERS}
     headers |= {"content-type": post.content_type, "connection": "close"}
     try:
         answer = httpx.post(post.url, content=post.body, headers=headers, timeout=timeout_ms / 1000,
-                            follow_redirects=False)
+                            follow_redirects=False, verify=_tls())
     except httpx.HTTPError as exc:  # reset, timeout: the portal may have stored it; never sent again
         sending.error = exc
         sending.aborted = True
-        route.abort("failed")
+        if hold:
+            route.fulfill(status=204)
+        else:
+            route.abort("failed")
         return
-    route.fulfill(status=answer.status_code, headers=_answer_headers(answer), body=answer.content)
+    if hold:
+        sending.answer = answer
+        cookies = _answer_headers(answer).get("set-cookie")
+        route.fulfill(status=204, headers={"set-cookie": cookies} if cookies else {})
+    else:
+        route.fulfill(status=answer.status_code, headers=_answer_headers(answer), body=answer.content)
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS context, made once: making one loads the CA bundle, 20-25 ms a post here."""
+    return httpx.create_ssl_context()
 
 
 def _answer_headers(answer: httpx.Response) -> dict[str, str]:

@@ -33,7 +33,8 @@ def flow_context(page: Page, settings: Settings, entry: str, *, selectors: Selec
     selectors = selectors or Selectors.load(settings.resolved_selectors_dir())
     bound: FilteringBoundLogger = (log or structlog.get_logger("ippbot")).bind(entry=entry)
     pause = human_check_pause(page, selectors.page("common"), settings, log=bound)
-    return FlowContext(page=page, selectors=selectors, settings=settings, log=bound, entry=entry, pause=pause)
+    return FlowContext(page=page, selectors=selectors, settings=settings, log=bound, entry=entry, pause=pause,
+                       follow_post=settings.har)  # a HAR keeps the portal's 303 for its replay
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from bot.errors import (
 from bot.locators import PageSelectors
 from flows.boundary import from_playwright
 from flows.context import FlowContext
-from flows.send_once import Post, Sending, await_error_page, prepare, sending_once
+from flows.send_once import Post, Sending, await_error_page, lead, prepare, sending_once
 
 
 class PortalPage:
@@ -166,6 +166,44 @@ class PortalPage:
         except (PlaywrightError, PortalError) as exc:
             raise self._convert(exc, step) from exc
         self.ctx.before_submit()  # the ledger commits "submitting" now, before the click
+        if post is not None and not self.ctx.follow_post:
+            self._send_and_lead(button, post, step)
+        else:
+            self._send_and_follow(button, post, step)
+        self.raise_form_errors(step)
+
+    def _send_and_lead(self, button: Locator, post: Post, step: str) -> None:
+        """The click answered 204 while ippbot posts; then, its route gone, the page led to the portal's answer.
+
+        What the click awaits is the answer to the page's navigation by post (a form's: one the route missed
+        is the browser's own, and then the outcome is unknown). The truth is in `Sending`, not in that wait:
+        a wait that ran out while the post was under way still finds the answer there.
+        """
+        failure: BaseException | None = None
+        with sending_once(self.page, post, self.ctx.settings.timeout_ms, self.ctx.fence, hold=True) as sending:
+            try:
+                with self.page.expect_response(_form_posted):
+                    button.click()
+                    self.ctx.after_click()
+            except PlaywrightError as exc:
+                failure = exc
+        if sending.fenced is not None:  # nothing was sent: no outcome to look up
+            raise sending.fenced
+        if sending.answer is None:
+            if not sending.sent and failure is None:
+                self.ctx.log.error("submit.posted_by_browser", entry=self.ctx.entry, url=self.page.url,
+                                   hint="ippbot's own post did not catch the form's post; check flows/send_once.py")
+            cause = sending.error or failure or PortalError("the browser's post did not go through ippbot")
+            raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(cause)}",
+                                       **self._where(step)) from cause
+        try:
+            self.check_landing(lead(self.page, post, sending.answer), step)
+        except (PlaywrightError, PortalError) as exc:
+            raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(exc)}",
+                                       **self._where(step)) from exc
+
+    def _send_and_follow(self, button: Locator, post: Post | None, step: str) -> None:
+        """The click, the browser following the answer itself: to ippbot's post (`post`), or its own (a replay)."""
         with self._sending(post) as sending:
             try:
                 self._click_and_land(button, step)
@@ -182,7 +220,6 @@ class PortalPage:
             if sending is not None and not sending.sent:  # the route missed: the browser posted (maybe twice)
                 self.ctx.log.error("submit.posted_by_browser", entry=self.ctx.entry, url=self.page.url,
                                    hint="ippbot's own post did not catch the form's post; check flows/send_once.py")
-        self.raise_form_errors(step)
 
     def _sending(self, post: Post | None) -> AbstractContextManager[Sending | None]:
         """The final post sent once by ippbot (`flows.send_once`), or by the browser when there is none."""
@@ -261,6 +298,10 @@ class PortalPage:
 
     def _convert(self, exc: BaseException, step: str) -> PortalError:
         return from_playwright(exc, **self._where(step))
+
+
+def _form_posted(answer: Response) -> bool:
+    return answer.request.method == "POST" and answer.request.is_navigation_request()
 
 
 def _seconds(text: str) -> float | None:

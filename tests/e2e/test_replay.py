@@ -81,6 +81,7 @@ def record_entry(browser: Browser, settings: Any, run: RunDir) -> Recorded:
     context = browser.new_context(storage_state=settings.session_file, record_har_path=run.har(KEY),
                                   record_har_content="embed")
     ctx = make_ctx(context.new_page(), settings)
+    ctx.follow_post = True  # as a run with --har: the browser follows the portal's 303, which the replay plays back
     with capture_logs() as events:
         filed = submit_ipr(ctx, IPR)
     cookie = context.cookies()[0]["value"]
