@@ -268,6 +268,36 @@ def pss_kb(pids: Sequence[int]) -> int:
     return total
 
 
+def process_kind(pid: int) -> str:
+    """Which part of ippbot a process is: the bot (Python), Playwright's driver (node), a Chromium renderer,
+    or the rest of Chromium (its browser, GPU and utility processes)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()  # Chromium rewrites its own: one string, spaced
+    except OSError:
+        return "gone"
+    program = Path(command.split(b"\0")[0].split(b" ")[0].decode(errors="replace")).name
+    if program.startswith("python"):
+        return "bot"
+    if program == "node":
+        return "driver"
+    return "renderers" if b"--type=renderer" in command else "chromium"
+
+
+def uss_by_kind(pids: Sequence[int]) -> dict[str, int]:
+    """The USS (kB: private pages, clean and dirty) of these processes, summed by `process_kind`. Unlike PSS,
+    it does not move when another process maps or unmaps a page they share."""
+    totals: dict[str, int] = {}
+    for pid in pids:
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:  # it ended meanwhile
+            continue
+        private = sum(int(line.split()[1]) for line in text.splitlines() if line.startswith("Private_"))
+        kind = process_kind(pid)
+        totals[kind] = totals.get(kind, 0) + private
+    return totals
+
+
 class PssSampler:
     """Samples the PSS of this process's tree (minus the portal) every `interval_s`, keeping peaks."""
 
@@ -291,6 +321,10 @@ class PssSampler:
         kb = pss_kb(process_tree(os.getpid(), self.exclude))
         self.peak_kb = max(self.peak_kb, kb)
         return kb
+
+    def uss_now(self) -> dict[str, int]:
+        """The USS of the same processes now, by kind (`uss_by_kind`)."""
+        return uss_by_kind(process_tree(os.getpid(), self.exclude))
 
     def take_peak(self) -> int:
         """The peak since the last call, then start a new window."""

@@ -5,6 +5,11 @@ PSS of this process and every process under it, the portal left out, every 0.25 
 every `WINDOW` entries the window's peak is kept, with the window's median time per entry,
 so a leak shows as memory or time creeping up. The growth compared is from the window that
 ends at entry 100 to the last one; `make bench` runs the full 1,000.
+
+Beside it, at the end of each window, the USS (private memory) of the same processes by kind:
+the bot, Playwright's driver, Chromium's renderers and the rest of Chromium. PSS shares a page
+among every process that maps it, so it moves when other Chromium processes start or end on a
+shared machine; USS does not, and the kinds say which part grows.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from bot.store.ledger import Ledger
 from bot.store.records import Record
 
 WINDOW = 50
+KINDS = ("bot", "driver", "chromium", "renderers")
 FROM_ENTRY = 100
 GROWTH_GOAL = 0.10
 CEILING_MB = 1024
@@ -33,6 +39,7 @@ def measure(entries: int) -> Result:
     with bench_account("night", entries, prefix=47) as bench:
         settings = bench.settings
         windows: list[tuple[int, int, float]] = []  # (entries done, peak kB, median ms per entry)
+        private: list[dict[str, int]] = []  # USS by kind at the end of each window
         last = [time.monotonic()]
         durations: list[float] = []
 
@@ -42,17 +49,22 @@ def measure(entries: int) -> Result:
             last[0] = now
             if len(durations) % WINDOW == 0:
                 windows.append((len(durations), sampler.take_peak(), median(durations[-WINDOW:])))
+                private.append(sampler.uss_now())
 
         with PssSampler(exclude=[bench.portal.proc.pid]) as sampler, Ledger.open(settings) as ledger:
             summary = Runner(settings, ledger, RunOptions(progress=progress, console_level="warning")).run()
     confirmed = sum(1 for e in summary.entries if e.state == "confirmed")
-    return _result(windows, entries, confirmed)
+    return _result(windows, private, entries, confirmed)
 
 
-def _result(windows: list[tuple[int, int, float]], entries: int, confirmed: int) -> Result:
+def _result(windows: list[tuple[int, int, float]], private: list[dict[str, int]], entries: int,
+            confirmed: int) -> Result:
     result = Result(f"4. Memory over a long night ({entries:,} entries in one run)")
-    result.rows.append(["entries done", "peak PSS in the window, bot + browser", "time per entry (window median)"])
-    result.rows += [[f"{done:,}", f"{kb / 1024:,.0f} MB", ms(per)] for done, kb, per in windows]
+    result.rows.append(["entries done", "peak PSS in the window, bot + browser", "time per entry (window median)",
+                        "USS at its end, all", *(f"USS: {kind}" for kind in KINDS)])
+    for (done, kb, per), uss in zip(windows, private, strict=True):
+        result.rows.append([f"{done:,}", f"{kb / 1024:,.0f} MB", ms(per), _mb(sum(uss.values())),
+                            *(_mb(uss.get(kind, 0)) for kind in KINDS)])
     if not windows:
         result.notes.append(f"Fewer than {WINDOW} entries: nothing to compare.")
         return result
@@ -66,9 +78,26 @@ def _result(windows: list[tuple[int, int, float]], entries: int, confirmed: int)
                                  growth <= GROWTH_GOAL))
     result.goals.append(Goal(f"under {CEILING_MB:,} MB in all with the headless shell", f"peak {peak / 1024:,.0f} MB",
                              peak / 1024 < CEILING_MB))
+    result.notes.append(_uss_growth(windows, private))
     result.notes.append(f"{confirmed:,} of {entries:,} entries confirmed. The time per entry here is the interval "
                         "between two entries' ends, so it includes claiming the next entry from the ledger.")
     return result
+
+
+def _mb(kb: int) -> str:
+    return f"{kb / 1024:,.0f} MB"
+
+
+def _uss_growth(windows: list[tuple[int, int, float]], private: list[dict[str, int]]) -> str:
+    """USS growth from the window ending at entry 100 to the last, in all and by kind."""
+    start = next((uss for (done, _, _), uss in zip(windows, private, strict=True) if done >= FROM_ENTRY), None)
+    if start is None:
+        return "USS: too few entries to compare."
+    end = private[-1]
+    parts = [f"{kind} {_mb(start.get(kind, 0))} → {_mb(end.get(kind, 0))}" for kind in KINDS]
+    total = sum(end.values()) / max(sum(start.values()), 1) - 1
+    return (f"USS (private memory, not shared with other processes) from entry {FROM_ENTRY} to entry "
+            f"{windows[-1][0]:,}: {total:+.1%} in all; " + ", ".join(parts) + ".")
 
 
 if __name__ == "__main__":
