@@ -5,8 +5,9 @@ data dir under a temp dir; times are wall clock, the median of `REPEAT` runs (ab
 nature: there is nothing to divide by). Two CSVs of 10,000 listings (columns
 `ipr,platform,url,reason`): grouped as an operator writes them (100 IPRs, 100 listings each,
 so 100 complaints), and the worst case, every row its own complaint (a note each), which
-leaves 10,000 entries in the ledger for `status --json`. None of these commands talks to the
-portal, so this benchmark starts none.
+leaves 10,000 entries in the ledger for `status --json`. A complaint's IPR must be known to the
+call, so each enqueue is given the 100 IPRs too, as a YAML batch beside the CSV (100 entries
+more). None of these commands talks to the portal, so this benchmark starts none.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import bench_main, median, workspace
+from bench.harness import bench_main, median, workspace, write_batch
 from bench.results import Goal, Result
 
 REPEAT = 3
+IPRS, PREFIX = 100, 49  # the IPRs the listings name: 49,000,000 to 49,000,099 (bench.harness.trademark)
 IPPBOT = str(Path(sys.executable).with_name("ippbot"))
 GOALS_S = {"enqueue": 5.0, "status": 1.0, "help": 0.5}
 
@@ -36,7 +38,7 @@ def write_csv(path: Path, listings: int, *, per_complaint: int) -> Path:
             group = i // per_complaint
             note = f"listing {i}" if per_complaint == 1 else ""
             url = f"https://www.aliexpress.com/item/{9_000_000_000 + i}.html"
-            writer.writerow([f"{49_000_000 + group % 100}", "aliexpress", url, "trademark_misuse", note])
+            writer.writerow([f"{PREFIX * 1_000_000 + group % IPRS}", "aliexpress", url, "trademark_misuse", note])
     return path
 
 
@@ -54,10 +56,11 @@ def ippbot(data_dir: Path, *args: str) -> tuple[float, subprocess.CompletedProce
 def measure(listings: int) -> Result:
     """The three commands at `listings` listings."""
     with workspace("bookkeeping") as root:
+        iprs = str(write_batch(root / "iprs.yaml", IPRS, prefix=PREFIX))
         grouped = write_csv(root / "grouped.csv", listings, per_complaint=100)
         single = write_csv(root / "single.csv", listings, per_complaint=1)
-        enqueue_grouped = [ippbot(root / f"g{i}", "enqueue", str(grouped))[0] for i in range(REPEAT)]
-        enqueue_single = [ippbot(root / f"s{i}", "enqueue", str(single))[0] for i in range(REPEAT)]
+        enqueue_grouped = [ippbot(root / f"g{i}", "enqueue", iprs, str(grouped))[0] for i in range(REPEAT)]
+        enqueue_single = [ippbot(root / f"s{i}", "enqueue", iprs, str(single))[0] for i in range(REPEAT)]
         status, entries = [], 0
         for _ in range(REPEAT):
             elapsed, done = ippbot(root / "s0", "status", "--json")
