@@ -255,17 +255,24 @@ def process_tree(root: int, exclude: Sequence[int] = ()) -> list[int]:
 
 def pss_kb(pids: Sequence[int]) -> int:
     """The summed PSS (kB) of these processes, from /proc/<pid>/smaps_rollup."""
-    total = 0
+    return memory_kb(pids)[0]
+
+
+def memory_kb(pids: Sequence[int]) -> tuple[int, dict[str, int]]:
+    """The summed PSS (kB) of these processes, and their USS (private pages, clean and dirty) summed by
+    `process_kind`, from one read of each /proc/<pid>/smaps_rollup. Unlike PSS, USS does not move when
+    another process maps or unmaps a page they share."""
+    pss, uss = 0, dict[str, int]()
     for pid in pids:
         try:
             text = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:  # it ended meanwhile
             continue
-        for line in text.splitlines():
-            if line.startswith("Pss:"):
-                total += int(line.split()[1])
-                break
-    return total
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in text.splitlines()[1:] if line.endswith("kB")}
+        pss += fields.get("Pss", 0)
+        kind = process_kind(pid)
+        uss[kind] = uss.get(kind, 0) + fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+    return pss, uss
 
 
 def process_kind(pid: int) -> str:
@@ -283,28 +290,16 @@ def process_kind(pid: int) -> str:
     return "renderers" if b"--type=renderer" in command else "chromium"
 
 
-def uss_by_kind(pids: Sequence[int]) -> dict[str, int]:
-    """The USS (kB: private pages, clean and dirty) of these processes, summed by `process_kind`. Unlike PSS,
-    it does not move when another process maps or unmaps a page they share."""
-    totals: dict[str, int] = {}
-    for pid in pids:
-        try:
-            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:  # it ended meanwhile
-            continue
-        private = sum(int(line.split()[1]) for line in text.splitlines() if line.startswith("Private_"))
-        kind = process_kind(pid)
-        totals[kind] = totals.get(kind, 0) + private
-    return totals
-
-
 class PssSampler:
-    """Samples the PSS of this process's tree (minus the portal) every `interval_s`, keeping peaks."""
+    """Samples the memory of this process's tree (minus the portal) every `interval_s`, keeping peaks: of the
+    PSS in all, and of the USS in all and by `process_kind` (a renderer lives only while its page is open)."""
 
     def __init__(self, exclude: Sequence[int], interval_s: float = 0.25) -> None:
         self.exclude = list(exclude)
         self.interval_s = interval_s
         self.peak_kb = 0
+        self.uss_peaks: dict[str, int] = {}
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -317,19 +312,26 @@ class PssSampler:
         self._thread.join()
 
     def sample(self) -> int:
-        """One sample now (also folded into the peak)."""
-        kb = pss_kb(process_tree(os.getpid(), self.exclude))
-        self.peak_kb = max(self.peak_kb, kb)
-        return kb
-
-    def uss_now(self) -> dict[str, int]:
-        """The USS of the same processes now, by kind (`uss_by_kind`)."""
-        return uss_by_kind(process_tree(os.getpid(), self.exclude))
+        """One sample now (also folded into the peaks); its PSS."""
+        pss, uss = memory_kb(process_tree(os.getpid(), self.exclude))
+        with self._lock:
+            self.peak_kb = max(self.peak_kb, pss)
+            for kind, kb in [*uss.items(), ("all", sum(uss.values()))]:
+                self.uss_peaks[kind] = max(self.uss_peaks.get(kind, 0), kb)
+        return pss
 
     def take_peak(self) -> int:
-        """The peak since the last call, then start a new window."""
-        peak, self.peak_kb = max(self.peak_kb, self.sample()), 0
+        """The PSS peak since the last call, then start a new window."""
+        self.sample()
+        with self._lock:
+            peak, self.peak_kb = self.peak_kb, 0
         return peak
+
+    def take_uss_peaks(self) -> dict[str, int]:
+        """The USS peaks (in all, and by kind) since the last call, then start a new window."""
+        with self._lock:
+            peaks, self.uss_peaks = self.uss_peaks, {}
+        return peaks
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):

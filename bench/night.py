@@ -6,10 +6,10 @@ every `WINDOW` entries the window's peak is kept, with the window's median time 
 so a leak shows as memory or time creeping up. The growth compared is from the window that
 ends at entry 100 to the last one; `make bench` runs the full 1,000.
 
-Beside it, at the end of each window, the USS (private memory) of the same processes by kind:
-the bot, Playwright's driver, Chromium's renderers and the rest of Chromium. PSS shares a page
-among every process that maps it, so it moves when other Chromium processes start or end on a
-shared machine; USS does not, and the kinds say which part grows.
+Beside it, the window's peaks of the USS (private memory) of the same processes, in all and by
+kind: the bot, Playwright's driver, Chromium's renderers and the rest of Chromium. PSS shares a
+page among every process that maps it, so it moves when other Chromium processes start or end on
+a shared machine; USS does not, and the kinds say which part grows.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def measure(entries: int) -> Result:
     with bench_account("night", entries, prefix=47) as bench:
         settings = bench.settings
         windows: list[tuple[int, int, float]] = []  # (entries done, peak kB, median ms per entry)
-        private: list[dict[str, int]] = []  # USS by kind at the end of each window
+        private: list[dict[str, int]] = []  # each window's USS peaks, in all and by kind
         last = [time.monotonic()]
         durations: list[float] = []
 
@@ -49,7 +49,7 @@ def measure(entries: int) -> Result:
             last[0] = now
             if len(durations) % WINDOW == 0:
                 windows.append((len(durations), sampler.take_peak(), median(durations[-WINDOW:])))
-                private.append(sampler.uss_now())
+                private.append(sampler.take_uss_peaks())
 
         with PssSampler(exclude=[bench.portal.proc.pid]) as sampler, Ledger.open(settings) as ledger:
             summary = Runner(settings, ledger, RunOptions(progress=progress, console_level="warning")).run()
@@ -61,9 +61,9 @@ def _result(windows: list[tuple[int, int, float]], private: list[dict[str, int]]
             confirmed: int) -> Result:
     result = Result(f"4. Memory over a long night ({entries:,} entries in one run)")
     result.rows.append(["entries done", "peak PSS in the window, bot + browser", "time per entry (window median)",
-                        "USS at its end, all", *(f"USS: {kind}" for kind in KINDS)])
+                        "peak USS, all", *(f"peak USS: {kind}" for kind in KINDS)])
     for (done, kb, per), uss in zip(windows, private, strict=True):
-        result.rows.append([f"{done:,}", f"{kb / 1024:,.0f} MB", ms(per), _mb(sum(uss.values())),
+        result.rows.append([f"{done:,}", f"{kb / 1024:,.0f} MB", ms(per), _mb(uss.get("all", 0)),
                             *(_mb(uss.get(kind, 0)) for kind in KINDS)])
     if not windows:
         result.notes.append(f"Fewer than {WINDOW} entries: nothing to compare.")
@@ -95,8 +95,8 @@ def _uss_growth(windows: list[tuple[int, int, float]], private: list[dict[str, i
         return "USS: too few entries to compare."
     end = private[-1]
     parts = [f"{kind} {_mb(start.get(kind, 0))} → {_mb(end.get(kind, 0))}" for kind in KINDS]
-    total = sum(end.values()) / max(sum(start.values()), 1) - 1
-    return (f"USS (private memory, not shared with other processes) from entry {FROM_ENTRY} to entry "
+    total = end.get("all", 0) / max(start.get("all", 0), 1) - 1
+    return (f"Peak USS (private memory, not shared with other processes) from entry {FROM_ENTRY} to entry "
             f"{windows[-1][0]:,}: {total:+.1%} in all; " + ", ".join(parts) + ".")
 
 
