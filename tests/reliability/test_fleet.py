@@ -9,7 +9,7 @@ import select
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +33,7 @@ class Fleet:
         self.file.write_text("".join(f'[[account]]\nemail = "{email}"\npassword_env = "PW_{n}"\n\n'
                                      for n, email in enumerate(accounts)), encoding="utf-8")
         self.workers: list[subprocess.Popen[str]] = []
+        self.collected: list[subprocess.Popen[str]] = []
 
     def operator(self, name: str) -> Operator:
         """An operator (a host) with its own data dir on the fleet's ledger."""
@@ -91,11 +92,14 @@ class Fleet:
         return f"{operator.ippbot('status').stdout}\njobs: {jobs}\nhistory: {history[-30:]}"
 
     def stop(self) -> None:
+        """SIGTERM every worker still running and collect each one not yet collected."""
         for worker in self.workers:
             if worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
         for worker in self.workers:
-            worker.communicate(timeout=120)
+            if worker not in self.collected:
+                worker.communicate(timeout=120)
+                self.collected.append(worker)
 
 
 def logged(worker: subprocess.Popen[str], event: str, deadline_s: float) -> dict[str, str]:
@@ -121,14 +125,33 @@ def fleet_url() -> Iterator[str]:
         yield url
 
 
-def test_three_workers_five_accounts_each_entry_once(portal: MockPortal, tmp_path: Path, fleet_url: str) -> None:
+Enqueued = Callable[[list[str], int], tuple[Fleet, Operator]]
+
+
+@pytest.fixture
+def enqueued(portal: MockPortal, tmp_path: Path, fleet_url: str) -> Iterator[Enqueued]:
+    """A fleet for these accounts, each registered with `entries` IPRs enqueued by an admin host; the fleet and
+    the admin. Whatever workers the test started are stopped at its end, even when it fails."""
+    made: list[Fleet] = []
+
+    def make(accounts: list[str], entries: int) -> tuple[Fleet, Operator]:
+        fleet = Fleet(portal, tmp_path, fleet_url, accounts)
+        admin = fleet.operator("admin")
+        fleet.enqueue(admin, entries)
+        made.append(fleet)
+        return fleet, admin
+
+    yield make
+    for fleet in made:
+        fleet.stop()
+
+
+def test_three_workers_five_accounts_each_entry_once(portal: MockPortal, enqueued: Enqueued) -> None:
     """3 workers x N accounts x M entries: each entry lands once, one submission in flight per account, and the
     accounts finish within a fair spread of each other."""
     accounts = [f"brand{n}@fleet.example" for n in range(size(3, 5))]
     entries = size(4, 20)
-    fleet = Fleet(portal, tmp_path, fleet_url, accounts)
-    admin = fleet.operator("admin")
-    fleet.enqueue(admin, entries)
+    fleet, admin = enqueued(accounts, entries)
     fleet.start(3)
     try:
         counts = fleet.wait_until_done(len(accounts) * entries, deadline_s=size(240, 1800))
@@ -156,14 +179,11 @@ def _seconds(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def test_a_killed_worker_s_accounts_are_finished_by_the_others(portal: MockPortal, tmp_path: Path,
-                                                               fleet_url: str) -> None:
+def test_a_killed_worker_s_accounts_are_finished_by_the_others(portal: MockPortal, enqueued: Enqueued) -> None:
     """kill -9 of a worker mid-run: once its lease and its job lapse, the others finish its account; 0 lost, 0 twice."""
     accounts = [f"brand{n}@fleet.example" for n in range(2)]
     entries = size(4, 20)
-    fleet = Fleet(portal, tmp_path, fleet_url, accounts)
-    admin = fleet.operator("admin")
-    fleet.enqueue(admin, entries)
+    fleet, admin = enqueued(accounts, entries)
     fleet.start(1)
     victim = fleet.workers[0]
     assert fleet.wait_until_done(2, deadline_s=120).get("confirmed", 0) >= 2  # mid-run
@@ -190,15 +210,13 @@ def terminate_connections(url: str) -> int:
     return int(ended)
 
 
-def test_lost_connections_lose_nothing_and_file_nothing_twice(portal: MockPortal, tmp_path: Path,
-                                                              fleet_url: str) -> None:
+def test_lost_connections_lose_nothing_and_file_nothing_twice(portal: MockPortal, fleet_url: str,
+                                                              enqueued: Enqueued) -> None:
     """Every database connection ended mid-run, 3 times: the workers carry on, every entry lands once, and nothing is
     left unknown once the sweeper has been round."""
     accounts = [f"brand{n}@fleet.example" for n in range(2)]
     entries = size(6, 20)
-    fleet = Fleet(portal, tmp_path, fleet_url, accounts)
-    admin = fleet.operator("admin")
-    fleet.enqueue(admin, entries)
+    fleet, admin = enqueued(accounts, entries)
     fleet.start(2)
     total = len(accounts) * entries
     try:
@@ -214,14 +232,12 @@ def test_lost_connections_lose_nothing_and_file_nothing_twice(portal: MockPortal
     assert_each_once(portal, admin)
 
 
-def test_a_paused_worker_files_nothing_stale(portal: MockPortal, tmp_path: Path, fleet_url: str) -> None:
+def test_a_paused_worker_files_nothing_stale(portal: MockPortal, enqueued: Enqueued) -> None:
     """A worker SIGSTOPped right before a final post, past its lease and its job's heartbeat: another worker finishes
     the account; resumed, the paused one's fence refuses its stale post; 0 duplicates, 0 lost."""
     accounts = ["paused@fleet.example"]
     entries = size(3, 20)
-    fleet = Fleet(portal, tmp_path, fleet_url, accounts)
-    admin = fleet.operator("admin")
-    fleet.enqueue(admin, entries)
+    fleet, admin = enqueued(accounts, entries)
     paused = fleet.operator("host-paused").start("worker", extra_env={"IPPBOT_TEST_SIGNAL_AT": "before_post:SIGSTOP"})
     fleet.workers.append(paused)
     _, status = os.waitpid(paused.pid, os.WUNTRACED)  # stopped by itself, right before its first post
