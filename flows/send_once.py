@@ -98,7 +98,8 @@ class Post:
 
 @dataclass
 class Sending:
-    """What happened to the one post while the route was in place (`aborted`: the browser's post was failed)."""
+    """What happened to the one post while the route was in place (`aborted`: a browser's post was refused,
+    failed or, when held, answered 204 with nothing sent for it)."""
 
     sent: bool = False
     error: BaseException | None = None
@@ -162,19 +163,22 @@ def sending_once(page: Page, post: Post, timeout_ms: float,
     finally:
         if sending.aborted and not hold:
             await_error_page(page, timeout_ms)
-        page.unroute(matches, handle)
+        # Waits for a handler still under way (its post maybe not sent yet: it yields on each call to the browser),
+        # so that nothing of it happens after the caller has settled the submit. The page has no other route.
+        page.unroute_all(behavior="wait")
 
 
 def lead(page: Page, post: Post, answer: httpx.Response) -> Response | None:
     """Show the portal's held answer to `post` in the page, with no route of ippbot's in place.
 
-    A redirect is followed as the browser follows a 303: a GET of its `Location`, the form's page as
-    referer. Any other answer (the form with its errors, a 5xx) is shown at the post's URL from what
-    the portal sent, through a route that lives for that one navigation (the portal's cookies came
-    with the 204 already)."""
+    A redirect is followed as the browser follows a 303: a GET of its `Location`, the form's page (where
+    the 204 left the page) as referer; a 307 or 308 too, never a second post (its missing confirmation is
+    an unknown outcome the look-up settles). Any other answer (the form with its errors, a 5xx) is shown
+    at the post's URL from what the portal sent, through a route that lives for that one navigation (the
+    portal's cookies came with the 204 already)."""
     location = answer.headers.get("location")
     if answer.is_redirect and location:
-        return page.goto(urljoin(post.url, location), wait_until="domcontentloaded", referer=post.url)
+        return page.goto(urljoin(post.url, location), wait_until="domcontentloaded", referer=page.url)
     headers = {name: value for name, value in _answer_headers(answer).items() if name != "set-cookie"}
 
     def show(route: Route) -> None:

@@ -294,7 +294,7 @@ class Runner:
                 self.ledger.mark_unknown(record.key, why, version=state["version"])
                 return
             self.ledger.mark_unknown(record.key, logs.mask_secrets(str(exc)), version=state["version"])
-            self._inspect(page, exc)  # the page still shows what answered the click
+            self._inspect(page, exc)  # the page shows what answered the click, or the filled form when nothing did
 
         payload = self.ledger.payload_to_file(record)
         ctx.absent_at_start = result.absent_at_start = self._absent_at_start(record, payload)  # replay does as we did

@@ -175,14 +175,17 @@ class PortalPage:
     def _send_and_lead(self, button: Locator, post: Post, step: str) -> None:
         """The click answered 204 while ippbot posts; then, its route gone, the page led to the portal's answer.
 
-        What the click awaits is the answer to the page's navigation by post (a form's: one the route missed
-        is the browser's own, and then the outcome is unknown). The truth is in `Sending`, not in that wait:
-        a wait that ran out while the post was under way still finds the answer there.
+        What the click awaits is the answer to the main frame's navigation by post (a form's: one the route
+        missed is the browser's own, and then the outcome is unknown), for twice the click's own timeout, so
+        that a click the browser took late is still caught by the route. The truth is in `Sending`, not in that
+        wait: leaving the route waits for its handler, so a wait that ran out while the post was under way
+        still finds the answer there.
         """
         failure: BaseException | None = None
-        with sending_once(self.page, post, self.ctx.settings.timeout_ms, self.ctx.fence, hold=True) as sending:
+        timeout_ms = self.ctx.settings.timeout_ms
+        with sending_once(self.page, post, timeout_ms, self.ctx.fence, hold=True) as sending:
             try:
-                with self.page.expect_response(_form_posted):
+                with self.page.expect_response(self._form_posted, timeout=2 * timeout_ms):
                     button.click()
                     self.ctx.after_click()
             except PlaywrightError as exc:
@@ -201,6 +204,11 @@ class PortalPage:
         except (PlaywrightError, PortalError) as exc:
             raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(exc)}",
                                        **self._where(step)) from exc
+
+    def _form_posted(self, answer: Response) -> bool:
+        """An answer to a form's post in this page's own frame (not a frame inside it)."""
+        request = answer.request
+        return request.method == "POST" and request.is_navigation_request() and answer.frame == self.page.main_frame
 
     def _send_and_follow(self, button: Locator, post: Post | None, step: str) -> None:
         """The click, the browser following the answer itself: to ippbot's post (`post`), or its own (a replay)."""
@@ -298,10 +306,6 @@ class PortalPage:
 
     def _convert(self, exc: BaseException, step: str) -> PortalError:
         return from_playwright(exc, **self._where(step))
-
-
-def _form_posted(answer: Response) -> bool:
-    return answer.request.method == "POST" and answer.request.is_navigation_request()
 
 
 def _seconds(text: str) -> float | None:
