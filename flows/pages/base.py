@@ -194,8 +194,7 @@ class PortalPage:
             raise sending.fenced
         if sending.answer is None:
             if not sending.sent and failure is None:
-                self.ctx.log.error("submit.posted_by_browser", entry=self.ctx.entry, url=self.page.url,
-                                   hint="ippbot's own post did not catch the form's post; check flows/send_once.py")
+                self._posted_by_browser()
             cause = sending.error or failure or PortalError("the browser's post did not go through ippbot")
             raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(cause)}",
                                        **self._where(step)) from cause
@@ -226,8 +225,11 @@ class PortalPage:
                 raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(cause)}",
                                            **self._where(step)) from cause
             if sending is not None and not sending.sent:  # the route missed: the browser posted (maybe twice)
-                self.ctx.log.error("submit.posted_by_browser", entry=self.ctx.entry, url=self.page.url,
-                                   hint="ippbot's own post did not catch the form's post; check flows/send_once.py")
+                self._posted_by_browser()
+
+    def _posted_by_browser(self) -> None:
+        self.ctx.log.error("submit.posted_by_browser", entry=self.ctx.entry, url=self.page.url,
+                           hint="ippbot's own post did not catch the form's post; check flows/send_once.py")
 
     def _sending(self, post: Post | None) -> AbstractContextManager[Sending | None]:
         """The final post sent once by ippbot (`flows.send_once`), or by the browser when there is none."""
