@@ -253,11 +253,6 @@ def process_tree(root: int, exclude: Sequence[int] = ()) -> list[int]:
     return seen
 
 
-def pss_kb(pids: Sequence[int]) -> int:
-    """The summed PSS (kB) of these processes, from /proc/<pid>/smaps_rollup."""
-    return memory_kb(pids)[0]
-
-
 def memory_kb(pids: Sequence[int]) -> tuple[int, dict[str, int]]:
     """The summed PSS (kB) of these processes, and their USS (private pages, clean and dirty) summed by
     `process_kind`, from one read of each /proc/<pid>/smaps_rollup. Unlike PSS, USS does not move when

@@ -132,24 +132,17 @@ def sending_once(page: Page, post: Post, timeout_ms: float,
     aborted request when there is none."""
     sending = Sending()
 
-    def refuse(route: Route) -> None:
-        sending.aborted = True
-        if hold:
-            route.fulfill(status=204)
-        else:
-            route.abort("failed")
-
     def handle(route: Route, request: Request) -> None:
         if request.method != "POST":
             route.fallback()
         elif sending.sent or sending.fenced:  # never a second copy, whoever asks for it
-            refuse(route)
+            _refuse(route, sending, hold=hold)
         else:
             try:
                 fence()
             except Exception as exc:  # the run may no longer send: nothing goes, the submit says why
                 sending.fenced = exc
-                refuse(route)
+                _refuse(route, sending, hold=hold)
                 return
             sending.sent = True
             _forward(route, request, post, timeout_ms, sending, hold=hold)
@@ -216,11 +209,7 @@ def _forward(route: Route, request: Request, post: Post, timeout_ms: float, send
                             follow_redirects=False, verify=_tls())
     except httpx.HTTPError as exc:  # reset, timeout: the portal may have stored it; never sent again
         sending.error = exc
-        sending.aborted = True
-        if hold:
-            route.fulfill(status=204)
-        else:
-            route.abort("failed")
+        _refuse(route, sending, hold=hold)
         return
     if hold:
         sending.answer = answer
@@ -228,6 +217,15 @@ def _forward(route: Route, request: Request, post: Post, timeout_ms: float, send
         route.fulfill(status=204, headers={"set-cookie": cookies} if cookies else {})
     else:
         route.fulfill(status=answer.status_code, headers=_answer_headers(answer), body=answer.content)
+
+
+def _refuse(route: Route, sending: Sending, *, hold: bool) -> None:
+    """The browser's post goes no further: answered 204 when held, else failed (Chromium shows its error page)."""
+    sending.aborted = True
+    if hold:
+        route.fulfill(status=204)
+    else:
+        route.abort("failed")
 
 
 @cache

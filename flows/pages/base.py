@@ -195,7 +195,8 @@ class PortalPage:
         if sending.answer is None:
             if not sending.sent and failure is None:
                 self._posted_by_browser()
-            cause = sending.error or failure or PortalError("the browser's post did not go through ippbot")
+            cause = sending.error or failure or PortalError(
+                "ippbot's post got no answer" if sending.sent else "the form's post went past ippbot's route")
             raise SubmitOutcomeUnknown(f"no confirmation after the submit: {_short(cause)}",
                                        **self._where(step)) from cause
         try:
